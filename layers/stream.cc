@@ -1,0 +1,31 @@
+#include "layers/stream.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace hoist::layers {
+
+size_t FdReader::read(void* data, size_t size) {
+  for (;;) {
+    ssize_t n = ::read(fd_, data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) throw_sys("read", name_);
+  }
+}
+
+void FdWriter::write(const void* data, size_t size) { fs::write_all(fd_, data, size, name_); }
+
+size_t BufferReader::read(void* data, size_t size) {
+  size_t n = std::min(size, data_.size());
+  std::memcpy(data, data_.data(), n);
+  data_.remove_prefix(n);
+  return n;
+}
+
+}  // namespace hoist::layers
