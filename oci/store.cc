@@ -1,0 +1,206 @@
+#include "oci/store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "oci/json_util.h"
+#include "oci/media_types.h"
+
+namespace hoist::oci {
+
+std::string default_root() {
+  if (const char* r = std::getenv("HOIST_ROOT"); r && *r) return r;
+  if (::geteuid() == 0) return "/var/lib/hoist";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/hoist";
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) throw Error("cannot find a store: set HOIST_ROOT or HOME");
+  return std::string(home) + "/.local/share/hoist";
+}
+
+Store::Store(std::string root)
+    : root_(std::move(root)), layout_(root_ + "/store"), tmp_(root_ + "/tmp"), lock_path_(root_ + "/store.lock") {
+  with_context("opening store " + layout_, [&] {
+    fs::mkdir_p(layout_ + "/blobs/sha256");
+    fs::mkdir_p(tmp_);
+    if (!fs::exists(layout_ + "/oci-layout"))
+      fs::write_file_atomic(layout_ + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    if (!fs::exists(layout_ + "/index.json")) {
+      fs::FileLock lock(lock_path_);
+      if (!fs::exists(layout_ + "/index.json")) write_index({});
+    }
+  });
+}
+
+bool Store::has_blob(const Digest& d) const { return fs::exists(blob_path(d)); }
+
+std::string Store::blob_path(const Digest& d) const {
+  return layout_ + "/blobs/sha256/" + std::string(d.hex());
+}
+
+std::string Store::read_blob(const Digest& d) const {
+  std::string bytes = with_context("reading blob " + d.str(), [&] { return fs::read_file(blob_path(d)); });
+  if (Digest::of(bytes) != d) throw Error("blob " + d.str() + " in the store is corrupt (digest mismatch)");
+  return bytes;
+}
+
+namespace {
+
+class FileBlobWriter : public Store::BlobWriter {
+ public:
+  FileBlobWriter(const Store& store, const std::string& tmp_dir) : store_(store) {
+    path_ = tmp_dir + "/blob-XXXXXX";
+    fd_.reset(::mkostemp(path_.data(), O_CLOEXEC));
+    if (!fd_.valid()) throw_sys("create", path_);
+  }
+  ~FileBlobWriter() override {
+    if (!committed_) ::unlink(path_.c_str());
+  }
+
+  void write(const void* data, size_t size) override {
+    sha_.update(data, size);
+    size_ += size;
+    fs::write_all(fd_.get(), data, size, path_);
+  }
+
+  Digest commit(const Digest& expected) override {
+    Digest got = sha_.finish();
+    if (!expected.empty() && got != expected)
+      throw Error("digest mismatch: expected " + expected.str() + ", got " + got.str());
+    if (::fsync(fd_.get()) != 0) throw_sys("fsync", path_);
+    fd_.reset();
+    std::string dest = store_.blob_path(got);
+    if (::rename(path_.c_str(), dest.c_str()) != 0) throw_sys("rename", dest);
+    committed_ = true;
+    fs::fsync_dir(store_.layout_dir() + "/blobs/sha256");
+    return got;
+  }
+
+  uint64_t size() const override { return size_; }
+
+ private:
+  const Store& store_;
+  std::string path_;
+  UniqueFd fd_;
+  Sha256 sha_;
+  uint64_t size_ = 0;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Store::BlobWriter> Store::blob_writer() { return std::make_unique<FileBlobWriter>(*this, tmp_); }
+
+Digest Store::put_blob(std::string_view bytes) {
+  Digest d = Digest::of(bytes);
+  if (has_blob(d)) return d;
+  auto w = blob_writer();
+  w->write(bytes.data(), bytes.size());
+  return w->commit(d);
+}
+
+std::vector<Descriptor> Store::read_index() const {
+  std::string bytes = fs::read_file(layout_ + "/index.json");
+  return with_context("reading " + layout_ + "/index.json", [&] { return Index::parse(bytes).manifests; });
+}
+
+void Store::write_index(const std::vector<Descriptor>& entries) {
+  Index ix;
+  ix.media_type = std::string(media::kOciIndex);
+  ix.manifests = entries;
+  fs::write_file_atomic(layout_ + "/index.json", ix.serialize());
+}
+
+std::vector<Descriptor> Store::list() const { return read_index(); }
+
+std::optional<Descriptor> Store::resolve(std::string_view ref) const {
+  for (auto& d : read_index())
+    if (d.annotation(kRefNameAnnotation) == ref) return d;
+  return std::nullopt;
+}
+
+void Store::tag(std::string_view ref, const Descriptor& manifest) {
+  fs::FileLock lock(lock_path_);
+  auto entries = read_index();
+  Descriptor entry = manifest;
+  entry.annotations[std::string(kRefNameAnnotation)] = std::string(ref);
+  bool replaced = false;
+  for (auto& d : entries) {
+    if (d.annotation(kRefNameAnnotation) == ref) {
+      d = entry;
+      replaced = true;
+    }
+  }
+  if (!replaced) entries.push_back(entry);
+  write_index(entries);
+}
+
+bool Store::untag(std::string_view ref) {
+  fs::FileLock lock(lock_path_);
+  auto entries = read_index();
+  auto n = std::erase_if(entries, [&](const Descriptor& d) { return d.annotation(kRefNameAnnotation) == ref; });
+  if (n) write_index(entries);
+  return n > 0;
+}
+
+std::set<Digest> Store::referenced() const {
+  std::set<Digest> seen;
+  std::vector<Descriptor> todo = read_index();
+  while (!todo.empty()) {
+    Descriptor d = std::move(todo.back());
+    todo.pop_back();
+    if (!seen.insert(d.digest).second || !has_blob(d.digest)) continue;
+    if (media::is_index(d.media_type)) {
+      for (auto& m : Index::parse(read_blob(d.digest)).manifests) todo.push_back(m);
+    } else if (media::is_manifest(d.media_type)) {
+      Manifest m = Manifest::parse(read_blob(d.digest));
+      seen.insert(m.config.digest);
+      for (auto& l : m.layers) seen.insert(l.digest);
+      if (m.subject) seen.insert(m.subject->digest);
+    }
+  }
+  return seen;
+}
+
+Store::PruneResult Store::prune() {
+  fs::FileLock lock(lock_path_);
+  PruneResult r;
+  auto keep = referenced();
+  std::string dir = layout_ + "/blobs/sha256";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw_sys("opendir", dir);
+  std::vector<std::string> victims;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (Digest::valid("sha256:" + name) && keep.count(Digest::from_hex(name))) continue;
+    victims.push_back(dir + "/" + name);
+  }
+  ::closedir(d);
+  // Temp files of a writer still running are young; only stale ones (a killed process) go.
+  d = ::opendir(tmp_.c_str());
+  if (!d) throw_sys("opendir", tmp_);
+  time_t cutoff = ::time(nullptr) - 24 * 3600;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    struct stat st;
+    if (name == "." || name == ".." || ::lstat((tmp_ + "/" + name).c_str(), &st) != 0) continue;
+    if (st.st_mtime < cutoff) victims.push_back(tmp_ + "/" + name);
+  }
+  ::closedir(d);
+  for (auto& v : victims) {
+    struct stat st;
+    if (::lstat(v.c_str(), &st) == 0) r.bytes += static_cast<uint64_t>(st.st_size);
+    fs::remove_all(v);
+    ++r.blobs;
+  }
+  return r;
+}
+
+}  // namespace hoist::oci

@@ -1,0 +1,55 @@
+#pragma once
+// Sources and sinks of images (as go-containerregistry's remote / layout /
+// tarball). One copy() moves an image from any source to any sink: that is
+// push, pull, save, export and load. Implementations: the local store, an OCI
+// layout (dir or tar), a docker-archive, and (later) a registry repository.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/stream.h"
+#include "oci/descriptor.h"
+
+namespace hoist::publish {
+
+class ImageSource {
+ public:
+  virtual ~ImageSource() = default;
+  // The descriptor of the document the source names (an image manifest or an index).
+  virtual oci::Descriptor root() = 0;
+  // The exact bytes of a manifest or index; implementations verify the digest.
+  virtual std::string read_manifest(const oci::Descriptor& d) = 0;
+  // Streams a blob (config or layer) as stored, compressed layers stay compressed.
+  virtual void read_blob(const oci::Descriptor& d, layers::Writer& out) = 0;
+};
+
+// A blob being written to a sink; commit() verifies and publishes it.
+class BlobUpload : public layers::Writer {
+ public:
+  virtual void commit() = 0;
+};
+
+class ImageSink {
+ public:
+  virtual ~ImageSink() = default;
+  // True when the sink already holds the blob and it need not be sent again.
+  virtual bool has_blob(const oci::Descriptor& d) = 0;
+  virtual std::unique_ptr<BlobUpload> write_blob(const oci::Descriptor& d) = 0;
+  // Stores a manifest or index (after all the blobs it references).
+  virtual void write_manifest(const oci::Descriptor& d, const std::string& bytes) = 0;
+  // Names the root document with `tags` (full normalised references) and
+  // finishes the output (index.json, manifest.json, closing a tar, ...).
+  virtual void finish(const oci::Descriptor& root, const std::vector<std::string>& tags) = 0;
+};
+
+struct CopyStats {
+  uint64_t blobs_copied = 0;
+  uint64_t blobs_skipped = 0;
+  uint64_t bytes = 0;
+};
+
+// Copies the image (and, for an index, every manifest it lists) from source
+// to sink: blobs first, children before the index, the root last.
+CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags);
+
+}  // namespace hoist::publish

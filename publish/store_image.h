@@ -1,0 +1,36 @@
+#pragma once
+// The local store as an image source (by reference) and as a sink.
+#include <string>
+
+#include "oci/store.h"
+#include "publish/image_io.h"
+
+namespace hoist::publish {
+
+class StoreSource : public ImageSource {
+ public:
+  // Throws hoist::Error when `ref` (full normalised reference) is not in the store.
+  StoreSource(const oci::Store& store, const std::string& ref);
+  StoreSource(const oci::Store& store, oci::Descriptor root) : store_(store), root_(std::move(root)) {}
+  oci::Descriptor root() override { return root_; }
+  std::string read_manifest(const oci::Descriptor& d) override;
+  void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
+
+ private:
+  const oci::Store& store_;
+  oci::Descriptor root_;
+};
+
+class StoreSink : public ImageSink {
+ public:
+  explicit StoreSink(oci::Store& store) : store_(store) {}
+  bool has_blob(const oci::Descriptor& d) override { return store_.has_blob(d.digest); }
+  std::unique_ptr<BlobUpload> write_blob(const oci::Descriptor& d) override;
+  void write_manifest(const oci::Descriptor& d, const std::string& bytes) override;
+  void finish(const oci::Descriptor& root, const std::vector<std::string>& tags) override;
+
+ private:
+  oci::Store& store_;
+};
+
+}  // namespace hoist::publish
