@@ -1,6 +1,27 @@
+// hoist: build and publish container images without a daemon.
 #include <cstdio>
 
-int main() {
-  std::puts("hoist");
+#include "cli/command.h"
+#include "common/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hoist: build and publish container images without a daemon", "hoist"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hoist 0.1.0");
+  hoist::cli::Globals globals;
+  app.add_option("--root", globals.root, "Store root (default: $HOIST_ROOT, /var/lib/hoist as root, else ~/.local/share/hoist)")
+      ->envname("HOIST_ROOT");
+  for (auto reg : {hoist::cli::register_import, hoist::cli::register_images, hoist::cli::register_inspect,
+                   hoist::cli::register_rmi, hoist::cli::register_tag, hoist::cli::register_save,
+                   hoist::cli::register_export, hoist::cli::register_prune, hoist::cli::register_load})
+    reg(app, globals);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hoist::Error& e) {
+    std::fprintf(stderr, "hoist: %s\n", e.describe().c_str());
+    return 1;
+  }
   return 0;
 }

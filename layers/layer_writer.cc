@@ -209,6 +209,20 @@ void TarWriter::add_empty_file(const std::string& name, int64_t mtime) {
   ++entries_;
 }
 
+void TarWriter::add_entry(archive_entry* entry, Reader& data) {
+  archive_entry_set_mtime(entry, impl_->mtime(archive_entry_mtime(entry)), 0);
+  std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+  impl_->check(archive_write_header(impl_->a, entry), name);
+  int64_t left = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+  while (left > 0) {
+    size_t n = data.read(impl_->buf.data(), std::min<int64_t>(left, impl_->buf.size()));
+    if (n == 0) throw Error("tar entry " + name + " is truncated");
+    if (archive_write_data(impl_->a, impl_->buf.data(), n) < 0) impl_->check(ARCHIVE_FATAL, name);
+    left -= static_cast<int64_t>(n);
+  }
+  ++entries_;
+}
+
 void TarWriter::finish() {
   impl_->check(archive_write_close(impl_->a), "end of archive");
 }

@@ -13,6 +13,8 @@
 #include "layers/stream.h"
 #include "oci/digest.h"
 
+struct archive_entry;
+
 namespace hoist::layers {
 
 struct LayerOptions {
@@ -50,6 +52,8 @@ class TarWriter {
                 const struct stat& st);
   // An empty regular file (e.g. a `.wh.` marker), mode 0644, owned by root.
   void add_empty_file(const std::string& name, int64_t mtime);
+  // Copies an entry read from another archive; its data (size() bytes) comes from `data`.
+  void add_entry(archive_entry* entry, Reader& data);
   void finish();
   uint64_t entries() const { return entries_; }
 
@@ -61,5 +65,10 @@ class TarWriter {
 
 // Writes the whole tree under `dir` (not `dir` itself) as a layer to `out`.
 LayerResult write_layer_from_dir(const std::string& dir, Writer& out, const LayerOptions& options);
+
+// Re-writes a tar stream (plain, gzip or zstd) as a layer: entries keep their
+// order, owners and modes; names are made relative, mtimes clamped. A name
+// with a `..` component is an error naming the entry.
+LayerResult write_layer_from_tar(Reader& tar, Writer& out, const LayerOptions& options);
 
 }  // namespace hoist::layers

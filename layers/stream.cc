@@ -1,5 +1,6 @@
 #include "layers/stream.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/fd.h"
 #include "common/fs.h"
 
 namespace hoist::layers {
@@ -26,6 +28,14 @@ size_t BufferReader::read(void* data, size_t size) {
   std::memcpy(data, data_.data(), n);
   data_.remove_prefix(n);
   return n;
+}
+
+void copy_file(const std::string& path, Writer& out) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw_sys("open", path);
+  FdReader in(fd.get(), path);
+  std::string buf(1 << 20, '\0');
+  while (size_t n = in.read(buf.data(), buf.size())) out.write(buf.data(), n);
 }
 
 }  // namespace hoist::layers

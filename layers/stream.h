@@ -56,6 +56,9 @@ class BufferReader : public Reader {
   std::string_view data_;
 };
 
+// Streams the whole file at `path` into `out`.
+void copy_file(const std::string& path, Writer& out);
+
 class StringWriter : public Writer {
  public:
   void write(const void* data, size_t size) override {

@@ -1,9 +1,7 @@
 #include "publish/store_image.h"
 
-#include <fcntl.h>
 
 #include "common/error.h"
-#include "common/fd.h"
 
 namespace hoist::publish {
 
@@ -17,12 +15,7 @@ StoreSource::StoreSource(const oci::Store& store, const std::string& ref) : stor
 std::string StoreSource::read_manifest(const oci::Descriptor& d) { return store_.read_blob(d.digest); }
 
 void StoreSource::read_blob(const oci::Descriptor& d, layers::Writer& out) {
-  std::string path = store_.blob_path(d.digest);
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) throw_sys("open", path);
-  layers::FdReader in(fd.get(), path);
-  std::string buf(1 << 20, '\0');
-  while (size_t n = in.read(buf.data(), buf.size())) out.write(buf.data(), n);
+  layers::copy_file(store_.blob_path(d.digest), out);
 }
 
 namespace {

@@ -1,0 +1,52 @@
+#include "cli/command.h"
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "oci/media_types.h"
+#include "publish/reference.h"
+
+namespace hoist::cli {
+
+oci::Store Globals::open_store() const { return oci::Store(root.empty() ? oci::default_root() : root); }
+
+std::string normalize_ref(const std::string& text) { return publish::parse_docker_ref(text).str(); }
+
+static bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+LocalImage find_image(const oci::Store& store, const std::string& text) {
+  auto entries = store.list();
+  std::string id = text.starts_with("sha256:") ? text.substr(7) : text;
+  // A hex string of 4+ characters is tried as an ID first, as docker does for "inspect 1a2b".
+  if (id.size() >= 4 && id.size() <= 64 && is_hex(id)) {
+    std::vector<LocalImage> found;
+    for (auto& e : entries) {
+      bool hit = e.digest.hex().starts_with(id);
+      if (!hit && oci::media::is_manifest(e.media_type))
+        hit = oci::Manifest::parse(store.read_blob(e.digest)).config.digest.hex().starts_with(id);
+      if (!hit) continue;
+      bool dup = false;
+      for (auto& f : found) dup |= f.manifest.digest == e.digest;
+      if (!dup) found.push_back({e.annotation(oci::kRefNameAnnotation), e});
+    }
+    if (found.size() == 1) return found[0];
+    if (found.size() > 1) throw Error("image ID \"" + text + "\" is ambiguous: give more digits");
+  }
+  std::string ref = normalize_ref(text);
+  for (auto& e : entries)
+    if (e.annotation(oci::kRefNameAnnotation) == ref) return {ref, e};
+  throw Error("no such image: " + text);
+}
+
+std::optional<int64_t> source_date_epoch() {
+  const char* v = std::getenv("SOURCE_DATE_EPOCH");
+  if (!v || !*v) return std::nullopt;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  if (*end || n < 0) throw Error(std::string("invalid SOURCE_DATE_EPOCH \"") + v + "\": want seconds since 1970");
+  return n;
+}
+
+}  // namespace hoist::cli

@@ -1,0 +1,45 @@
+#pragma once
+// What every `hoist` subcommand shares: global options, the store, and
+// turning user-typed names into the full references the store keys on.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/descriptor.h"
+#include "oci/store.h"
+
+namespace hoist::cli {
+
+struct Globals {
+  std::string root;  // --root / HOIST_ROOT
+  oci::Store open_store() const;
+};
+
+
+void register_import(CLI::App&, Globals&);
+void register_images(CLI::App&, Globals&);
+void register_inspect(CLI::App&, Globals&);
+void register_rmi(CLI::App&, Globals&);
+void register_tag(CLI::App&, Globals&);
+void register_save(CLI::App&, Globals&);
+void register_export(CLI::App&, Globals&);
+void register_prune(CLI::App&, Globals&);
+void register_load(CLI::App&, Globals&);
+
+// "busybox" -> "docker.io/library/busybox:latest"; throws hoist::Error naming the input.
+std::string normalize_ref(const std::string& text);
+
+struct LocalImage {
+  std::string ref;  // the full reference it was found under ("" when found by ID)
+  oci::Descriptor manifest;
+};
+// Finds an image in the store by reference, or by (a prefix of) its image ID
+// or manifest digest, as `docker inspect` does. Throws when absent or ambiguous.
+LocalImage find_image(const oci::Store& store, const std::string& text);
+
+// SOURCE_DATE_EPOCH, when set; throws on a malformed value.
+std::optional<int64_t> source_date_epoch();
+
+}  // namespace hoist::cli
