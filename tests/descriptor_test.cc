@@ -1,0 +1,70 @@
+#include "oci/descriptor.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "oci/media_types.h"
+
+using namespace hoist::oci;
+
+namespace {
+const char* kManifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+                        R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)"
+                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                        R"(","size":0},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",)"
+                        R"("digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",)"
+                        R"("size":0,"x-future":{"a":1}}],"annotations":{"k":"v"},"futureField":[1,2]})";
+}
+
+TEST(Manifest, RoundTripKeepsUnknownFields) {
+  Manifest m = Manifest::parse(kManifest);
+  EXPECT_EQ(m.layers.size(), 1u);
+  EXPECT_EQ(m.annotations.at("k"), "v");
+  std::string out = m.serialize();
+  EXPECT_NE(out.find(R"("futureField":[1,2])"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("x-future":{"a":1})"), std::string::npos) << out;
+  EXPECT_EQ(Manifest::parse(out).serialize(), out);
+}
+
+TEST(Manifest, RejectsMalformed) {
+  EXPECT_THROW(Manifest::parse("{"), hoist::Error);
+  EXPECT_THROW(Manifest::parse("[]"), hoist::Error);
+  EXPECT_THROW(Manifest::parse(R"({"schemaVersion":2})"), hoist::Error);  // no config
+  EXPECT_THROW(Manifest::parse(R"({"schemaVersion":1,"config":{}})"), hoist::Error);
+  EXPECT_THROW(Manifest::parse(R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"md5:00","size":1}})"),
+               hoist::Error);
+  EXPECT_THROW(Manifest::parse(R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:)"
+                               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                               R"(","size":-1}})"),
+               hoist::Error);
+}
+
+TEST(Index, PlatformsAndAnnotations) {
+  Index ix = Index::parse(
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+      R"("digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":7,)"
+      R"("platform":{"architecture":"arm64","os":"linux","variant":"v8"},)"
+      R"("annotations":{"org.opencontainers.image.ref.name":"1.0"}}]})");
+  ASSERT_EQ(ix.manifests.size(), 1u);
+  ASSERT_TRUE(ix.manifests[0].platform);
+  EXPECT_EQ(ix.manifests[0].platform->architecture, "arm64");
+  EXPECT_EQ(ix.manifests[0].platform->variant, "v8");
+  EXPECT_EQ(ix.manifests[0].annotation(kRefNameAnnotation), "1.0");
+  EXPECT_EQ(Index::parse(ix.serialize()).serialize(), ix.serialize());
+}
+
+TEST(MediaTypes, Classification) {
+  EXPECT_TRUE(media::is_manifest("application/vnd.docker.distribution.manifest.v2+json; charset=utf-8"));
+  EXPECT_TRUE(media::is_index(media::kDockerManifestList));
+  EXPECT_TRUE(media::is_layer(media::kDockerForeignLayerGzip));
+  EXPECT_FALSE(media::is_layer(media::kOciConfig));
+  EXPECT_EQ(detect_media_type(R"({"schemaVersion":2,"manifests":[]})"), media::kOciIndex);
+  EXPECT_EQ(detect_media_type(kManifest), media::kOciManifest);
+  EXPECT_EQ(media::layer_type("zstd", false), media::kOciLayerZstd);
+}
+
+TEST(Describe, HashesExactBytes) {
+  auto d = describe(media::kOciConfig, "{}");
+  EXPECT_EQ(d.size, 2);
+  EXPECT_EQ(d.digest, Digest::of("{}"));
+}
