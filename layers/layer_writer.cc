@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "layers/hashing_writer.h"
+#include "layers/threaded_writer.h"
 
 namespace hoist::layers {
 
@@ -283,14 +284,15 @@ LayerResult write_layer_from_dir(const std::string& dir, Writer& out, const Laye
   return with_context("writing layer from " + dir, [&] {
     HashingWriter blob(out);
     auto compressor = make_compressor(options.compression, blob, options.level);
-    HashingWriter tar_bytes(*compressor);
+    ThreadedWriter handoff(*compressor);
+    HashingWriter tar_bytes(handoff);
     TarWriter tar(tar_bytes, options.clamp_mtime);
 
     UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root.valid()) throw_sys("open", dir);
     Walker{tar, options}.walk(root.get(), dir, "");
     tar.finish();
-    compressor->close();
+    handoff.close();
 
     LayerResult r;
     r.diff_id = tar_bytes.finish();

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "layers/hashing_writer.h"
+#include "layers/threaded_writer.h"
 #include "layers/layer_writer.h"
 
 namespace hoist::layers {
@@ -70,7 +71,8 @@ std::string clean_name(const std::string& raw, bool keep_trailing_slash) {
 LayerResult write_layer_from_tar(Reader& tar_in, Writer& out, const LayerOptions& options) {
   HashingWriter blob(out);
   auto compressor = make_compressor(options.compression, blob, options.level);
-  HashingWriter tar_bytes(*compressor);
+  ThreadedWriter handoff(*compressor);
+  HashingWriter tar_bytes(handoff);
   TarWriter tar(tar_bytes, options.clamp_mtime);
 
   auto plain = make_decompressor(tar_in);
@@ -108,7 +110,7 @@ LayerResult write_layer_from_tar(Reader& tar_in, Writer& out, const LayerOptions
     with_context("tar entry " + raw, [&] { tar.add_entry(e, data); });
   }
   tar.finish();
-  compressor->close();
+  handoff.close();
 
   LayerResult r;
   r.diff_id = tar_bytes.finish();
