@@ -15,6 +15,8 @@ step "the store is an OCI layout as it is"
 oci-image-tool validate --type image "$HOIST_ROOT/store" >/dev/null
 skopeo inspect --config "oci:$HOIST_ROOT/store:docker.io/library/sample:1" | grep -q GREETING=hi ||
   fail "skopeo cannot read the store"
+umoci unpack --image "$HOIST_ROOT/store:docker.io/library/sample:1" "$WORK/from-store" >/dev/null
+diff <(tree_listing "$WORK/rootfs") <(tree_listing "$WORK/from-store/rootfs") || fail "umoci reads a different tree from the store"
 
 step "export as a layout directory"
 "$HOIST" export sample:1 --oci "$WORK/layout"
