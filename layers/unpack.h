@@ -35,8 +35,12 @@ struct UnpackStats {
 };
 
 // Reads an uncompressed tar stream from `tar` and extracts it into `dest`
-// (which must exist). Throws hoist::Error naming the entry at fault; an
-// archive that tries to escape `dest` is an error, never a write outside it.
+// (which must exist). Throws hoist::Error naming the entry at fault.
+// Names, symlinks and hardlink targets resolve as inside a chroot at `dest`
+// (`..` at the top stays there, absolute symlinks restart at `dest`), so a
+// hostile archive is written inside `dest` or refused, never outside it.
+// Entries naming `dest` itself ("./") are skipped; invalid whiteout names,
+// out-of-range device numbers and hardlinks to directories are errors.
 UnpackStats unpack_tar(Reader& tar, const std::string& dest, const UnpackOptions& options = {});
 
 }  // namespace hoist::layers
