@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "common/fd.h"
 #include "common/fs.h"
 
 namespace hoist::layers {
@@ -21,6 +20,14 @@ size_t FdReader::read(void* data, size_t size) {
   }
 }
 
+FileReader::FileReader(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), path_(path) {
+  if (fd_ < 0) throw_sys("open", path);
+}
+
+FileReader::~FileReader() { ::close(fd_); }
+
+size_t FileReader::read(void* data, size_t size) { return FdReader(fd_, path_).read(data, size); }
+
 void FdWriter::write(const void* data, size_t size) { fs::write_all(fd_, data, size, name_); }
 
 size_t BufferReader::read(void* data, size_t size) {
@@ -31,9 +38,7 @@ size_t BufferReader::read(void* data, size_t size) {
 }
 
 void copy_file(const std::string& path, Writer& out) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) throw_sys("open", path);
-  FdReader in(fd.get(), path);
+  FileReader in(path);
   std::string buf(1 << 20, '\0');
   while (size_t n = in.read(buf.data(), buf.size())) out.write(buf.data(), n);
 }

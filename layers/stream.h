@@ -35,6 +35,18 @@ class FdReader : public Reader {
   std::string name_;
 };
 
+// Reads a file it opens and owns.
+class FileReader : public Reader {
+ public:
+  explicit FileReader(const std::string& path);
+  ~FileReader() override;
+  size_t read(void* data, size_t size) override;
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
 // Writes to a file descriptor (not owned).
 class FdWriter : public Writer {
  public:

@@ -21,6 +21,10 @@ class ImageSource {
   virtual std::string read_manifest(const oci::Descriptor& d) = 0;
   // Streams a blob (config or layer) as stored, compressed layers stay compressed.
   virtual void read_blob(const oci::Descriptor& d, layers::Writer& out) = 0;
+  // The same bytes as a Reader, for consumers that pull (the unpacker). By
+  // default the blob is spooled to an unlinked temp file; sources that hold
+  // blobs as files open them directly.
+  virtual std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d);
 };
 
 // A blob being written to a sink; commit() verifies and publishes it.
@@ -47,6 +51,11 @@ struct CopyStats {
   uint64_t blobs_skipped = 0;
   uint64_t bytes = 0;
 };
+
+// Unpacks the layers of an image manifest into `dest`, lowest first, applying
+// whiteouts, each layer checked against its digest and the config's diffIDs:
+// the root filesystem a container of the image would see.
+void unpack_image(ImageSource& source, const oci::Descriptor& manifest, const std::string& dest);
 
 // Copies the image (and, for an index, every manifest it lists) from source
 // to sink: blobs first, children before the index, the root last.

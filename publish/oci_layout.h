@@ -38,6 +38,9 @@ class OciLayoutSource : public ImageSource {
   oci::Descriptor root() override { return root_; }
   std::string read_manifest(const oci::Descriptor& d) override;
   void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
+  std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
+    return std::make_unique<layers::FileReader>(blob_path(d));
+  }
 
  private:
   std::string blob_path(const oci::Descriptor& d) const;

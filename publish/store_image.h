@@ -15,6 +15,9 @@ class StoreSource : public ImageSource {
   oci::Descriptor root() override { return root_; }
   std::string read_manifest(const oci::Descriptor& d) override;
   void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
+  std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
+    return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
+  }
 
  private:
   const oci::Store& store_;
