@@ -7,6 +7,12 @@
 int main(int argc, char** argv) {
   CLI::App app{"hoist: build and publish container images without a daemon", "hoist"};
   app.require_subcommand(1);
+  // One line for bad usage too, like every other error.
+  app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+    auto chosen = top->get_subcommands();
+    std::string cmd = chosen.empty() ? "hoist" : "hoist " + chosen.front()->get_name();
+    return "hoist: " + std::string(e.what()) + " (see '" + cmd + " --help')\n";
+  });
   app.set_version_flag("--version", "hoist 0.1.0");
   hoist::cli::Globals globals;
   app.add_option("--root", globals.root, "Store root (default: $HOIST_ROOT, /var/lib/hoist as root, else ~/.local/share/hoist)")
@@ -18,7 +24,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    app.exit(e);
+    return e.get_exit_code() == 0 ? 0 : 2;
   } catch (const hoist::Error& e) {
     std::fprintf(stderr, "hoist: %s\n", e.describe().c_str());
     return 1;

@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 "$HOIST_SOURCE_DIR/samples/make-rootfs.sh" "$WORK/rootfs"
 "$HOIST" import "$WORK/rootfs" ok:1 >/dev/null
 
+expect_error "name is required (see 'hoist import --help')" "$HOIST" import "$WORK/rootfs"
+expect_error "hoist: A subcommand is required" "$HOIST"
 expect_error "no such image: missing:1" "$HOIST" inspect missing:1
 expect_error "repository name must be lowercase" "$HOIST" tag ok:1 Bad/Name
 expect_error "invalid reference format" "$HOIST" import "$WORK/rootfs" 'bad::name'
