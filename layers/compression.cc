@@ -3,6 +3,8 @@
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -39,10 +41,17 @@ class GzipWriter : public Writer {
   }
 
   void write(const void* d, size_t n) override {
-    s_.next_in = static_cast<uint8_t*>(const_cast<void*>(d));
-    s_.avail_in = static_cast<uint32_t>(n);
-    s_.end_of_stream = 0;
-    while (s_.avail_in > 0) pump();
+    // igzip counts input in 32 bits: feed larger buffers in slices.
+    auto* p = static_cast<uint8_t*>(const_cast<void*>(d));
+    while (n > 0) {
+      uint32_t slice = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+      s_.next_in = p;
+      s_.avail_in = slice;
+      s_.end_of_stream = 0;
+      while (s_.avail_in > 0) pump();
+      p += slice;
+      n -= slice;
+    }
   }
 
   void close() override {
@@ -157,11 +166,13 @@ class GzipReader : public Reader {
         s_.avail_in = avail;
       }
       if (s_.avail_in == 0 && !fill()) throw Error("invalid gzip data: unexpected end of stream");
+      // igzip counts output in 32 bits: ask for at most that much.
+      uint32_t want = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
       s_.next_out = static_cast<uint8_t*>(d);
-      s_.avail_out = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+      s_.avail_out = want;
       int rc = isal_inflate(&s_);
       if (rc != ISAL_DECOMP_OK) throw Error("invalid gzip data (igzip error " + std::to_string(rc) + ")");
-      size_t produced = n - s_.avail_out;
+      size_t produced = want - s_.avail_out;
       if (produced) return produced;
     }
   }

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -56,6 +57,25 @@ std::vector<std::pair<std::string, std::string>> read_xattrs(const std::string& 
   return out;
 }
 
+// libarchive converts names through the calling thread's LC_CTYPE: a UTF-8
+// name is written plainly under C.UTF-8 but flagged hdrcharset=BINARY under
+// C, so the same tree would give other bytes (and digests) in another
+// locale. Every libarchive call of the writer runs in the C locale.
+class CLocaleScope {
+ public:
+  CLocaleScope() : previous_(::uselocale(c_locale())) {}
+  ~CLocaleScope() { ::uselocale(previous_); }
+  CLocaleScope(const CLocaleScope&) = delete;
+  CLocaleScope& operator=(const CLocaleScope&) = delete;
+
+ private:
+  static locale_t c_locale() {
+    static const locale_t c = ::newlocale(LC_ALL_MASK, "C", locale_t{});
+    return c;
+  }
+  locale_t previous_;
+};
+
 bool has_opaque_marker(const std::string& path, bool user_xattr) {
   const char* name = user_xattr ? "user.overlay.opaque" : "trusted.overlay.opaque";
   char v[2];
@@ -98,6 +118,7 @@ struct TarWriter::Impl {
 
 TarWriter::TarWriter(Writer& out, std::optional<int64_t> clamp_mtime)
     : impl_(std::make_unique<Impl>(out, clamp_mtime)) {
+  CLocaleScope c_locale;
   impl_->a = archive_write_new();
   archive_write_set_format_pax_restricted(impl_->a);
   // No padding to a 10 KiB record: the stream ends with the two zero blocks.
@@ -118,6 +139,12 @@ void TarWriter::add_path(const std::string& path, const std::string& name) {
 
 void TarWriter::add_path(int dirfd, const std::string& relpath, const std::string& name,
                          const struct stat& st) {
+  CLocaleScope c_locale;
+  // Sockets are not representable in a tar; docker and buildah skip them too.
+  // Checked before the hardlink bookkeeping so that a second name of a socket
+  // does not become a hardlink to an entry that was never written.
+  if (S_ISSOCK(st.st_mode)) return;
+
   std::string display = relpath;
   archive_entry* e = archive_entry_new();
   struct EntryGuard {
@@ -171,7 +198,7 @@ void TarWriter::add_path(int dirfd, const std::string& relpath, const std::strin
     } else if (S_ISFIFO(st.st_mode)) {
       archive_entry_set_filetype(e, AE_IFIFO);
     } else {
-      return;  // sockets are not representable in a tar; docker and buildah skip them too
+      return;  // no other file type has a tar representation
     }
   }
 
@@ -198,6 +225,7 @@ void TarWriter::add_path(int dirfd, const std::string& relpath, const std::strin
 }
 
 void TarWriter::add_empty_file(const std::string& name, int64_t mtime) {
+  CLocaleScope c_locale;
   archive_entry* e = archive_entry_new();
   archive_entry_set_pathname(e, name.c_str());
   archive_entry_set_filetype(e, AE_IFREG);
@@ -211,7 +239,20 @@ void TarWriter::add_empty_file(const std::string& name, int64_t mtime) {
 }
 
 void TarWriter::add_entry(archive_entry* entry, Reader& data) {
+  CLocaleScope c_locale;
   archive_entry_set_mtime(entry, impl_->mtime(archive_entry_mtime(entry)), 0);
+  // libarchive reads an attribute stored both as SCHILY.xattr.* and as
+  // LIBARCHIVE.xattr.* (as its own pax writer stores it) twice; written back
+  // as is, every re-layering would double the records. Keep one of each.
+  std::map<std::string, std::string> xattrs;
+  archive_entry_xattr_reset(entry);
+  const char* xname;
+  const void* xvalue;
+  size_t xsize;
+  while (archive_entry_xattr_next(entry, &xname, &xvalue, &xsize) == ARCHIVE_OK)
+    xattrs[xname] = std::string(static_cast<const char*>(xvalue), xsize);
+  archive_entry_xattr_clear(entry);
+  for (const auto& [k, v] : xattrs) archive_entry_xattr_add_entry(entry, k.c_str(), v.data(), v.size());
   std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
   impl_->check(archive_write_header(impl_->a, entry), name);
   int64_t left = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
@@ -225,6 +266,7 @@ void TarWriter::add_entry(archive_entry* entry, Reader& data) {
 }
 
 void TarWriter::finish() {
+  CLocaleScope c_locale;
   impl_->check(archive_write_close(impl_->a), "end of archive");
 }
 
@@ -264,7 +306,9 @@ struct Walker {
       std::string name = prefix + c.name;
       std::string path = fs_path + "/" + c.name;
       if (opts.overlay_whiteouts && S_ISCHR(c.st.st_mode) && c.st.st_rdev == makedev(0, 0)) {
-        tar.add_empty_file(prefix + ".wh." + c.name, c.st.st_mtim.tv_sec);
+        // A whiteout's time says nothing about the image: like containerd and
+        // BuildKit, write the epoch, so a deletion never varies a layer.
+        tar.add_empty_file(prefix + ".wh." + c.name, 0);
         continue;
       }
       tar.add_path(AT_FDCWD, path, name, c.st);
