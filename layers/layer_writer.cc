@@ -123,6 +123,10 @@ TarWriter::TarWriter(Writer& out, std::optional<int64_t> clamp_mtime)
   archive_write_set_format_pax_restricted(impl_->a);
   // No padding to a 10 KiB record: the stream ends with the two zero blocks.
   archive_write_set_bytes_in_last_block(impl_->a, 1);
+  // xattrs as SCHILY.xattr.* records only, the form Go's archive/tar (docker,
+  // containerd) and GNU tar read; libarchive would add LIBARCHIVE.xattr.* twins.
+  if (archive_write_set_format_option(impl_->a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK)
+    throw Error(std::string("cannot configure tar writer: ") + archive_error_string(impl_->a));
   if (archive_write_open2(impl_->a, impl_.get(), nullptr, &Impl::on_write, nullptr, nullptr) != ARCHIVE_OK)
     throw Error(std::string("cannot start tar stream: ") + archive_error_string(impl_->a));
 }
