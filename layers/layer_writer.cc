@@ -18,8 +18,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
-#include "layers/hashing_writer.h"
-#include "layers/threaded_writer.h"
+#include "layers/layer_pipeline.h"
 
 namespace hoist::layers {
 
@@ -330,25 +329,11 @@ struct Walker {
 
 LayerResult write_layer_from_dir(const std::string& dir, Writer& out, const LayerOptions& options) {
   return with_context("writing layer from " + dir, [&] {
-    HashingWriter blob(out);
-    auto compressor = make_compressor(options.compression, blob, options.level);
-    ThreadedWriter handoff(*compressor);
-    HashingWriter tar_bytes(handoff);
-    TarWriter tar(tar_bytes, options.clamp_mtime);
-
+    LayerPipeline pipeline(out, options);
     UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root.valid()) throw_sys("open", dir);
-    Walker{tar, options}.walk(root.get(), dir, "");
-    tar.finish();
-    handoff.close();
-
-    LayerResult r;
-    r.diff_id = tar_bytes.finish();
-    r.uncompressed_size = tar_bytes.size();
-    r.digest = blob.finish();
-    r.size = blob.size();
-    r.entries = tar.entries();
-    return r;
+    Walker{pipeline.tar(), options}.walk(root.get(), dir, "");
+    return pipeline.finish();
   });
 }
 

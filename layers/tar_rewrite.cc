@@ -7,8 +7,7 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "layers/hashing_writer.h"
-#include "layers/threaded_writer.h"
+#include "layers/layer_pipeline.h"
 #include "layers/layer_writer.h"
 
 namespace hoist::layers {
@@ -69,11 +68,8 @@ std::string clean_name(const std::string& raw, bool keep_trailing_slash) {
 }  // namespace
 
 LayerResult write_layer_from_tar(Reader& tar_in, Writer& out, const LayerOptions& options) {
-  HashingWriter blob(out);
-  auto compressor = make_compressor(options.compression, blob, options.level);
-  ThreadedWriter handoff(*compressor);
-  HashingWriter tar_bytes(handoff);
-  TarWriter tar(tar_bytes, options.clamp_mtime);
+  LayerPipeline pipeline(out, options);
+  TarWriter& tar = pipeline.tar();
 
   auto plain = make_decompressor(tar_in);
   ArchiveReader src(*plain);
@@ -109,16 +105,7 @@ LayerResult write_layer_from_tar(Reader& tar_in, Writer& out, const LayerOptions
     EntryData data(a);
     with_context("tar entry " + raw, [&] { tar.add_entry(e, data); });
   }
-  tar.finish();
-  handoff.close();
-
-  LayerResult r;
-  r.diff_id = tar_bytes.finish();
-  r.uncompressed_size = tar_bytes.size();
-  r.digest = blob.finish();
-  r.size = blob.size();
-  r.entries = tar.entries();
-  return r;
+  return pipeline.finish();
 }
 
 }  // namespace hoist::layers
