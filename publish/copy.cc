@@ -17,11 +17,7 @@ struct Copier {
       ++stats.blobs_skipped;
       return;
     }
-    with_context("copying blob " + d.digest.str(), [&] {
-      auto up = sink.write_blob(d);
-      src.read_blob(d, *up);
-      up->commit();
-    });
+    with_context("copying blob " + d.digest.str(), [&] { sink.copy_blob(d, src); });
     ++stats.blobs_copied;
     stats.bytes += static_cast<uint64_t>(d.size);
   }
@@ -42,6 +38,12 @@ struct Copier {
 };
 
 }  // namespace
+
+void ImageSink::copy_blob(const oci::Descriptor& d, ImageSource& source) {
+  auto up = write_blob(d);
+  source.read_blob(d, *up);
+  up->commit();
+}
 
 CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags) {
   Copier c{source, sink, {}};

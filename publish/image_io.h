@@ -39,6 +39,9 @@ class ImageSink {
   // True when the sink already holds the blob and it need not be sent again.
   virtual bool has_blob(const oci::Descriptor& d) = 0;
   virtual std::unique_ptr<BlobUpload> write_blob(const oci::Descriptor& d) = 0;
+  // Moves one blob from `source`. By default through write_blob(); sinks that
+  // pull their input (an HTTP upload) read source.open_blob() instead.
+  virtual void copy_blob(const oci::Descriptor& d, ImageSource& source);
   // Stores a manifest or index (after all the blobs it references).
   virtual void write_manifest(const oci::Descriptor& d, const std::string& bytes) = 0;
   // Names the root document with `tags` (full normalised references) and

@@ -1,0 +1,44 @@
+#include "cli/command.h"
+#include "common/error.h"
+#include "oci/media_types.h"
+#include "publish/reference.h"
+#include "publish/registry_image.h"
+#include "publish/store_image.h"
+
+namespace hoist::cli {
+
+void register_pull(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string ref, platform;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("pull", "Download an image from a registry into the local store");
+  cmd->add_option("reference", o->ref, "Image reference, NAME[:TAG|@DIGEST]")->required();
+  cmd->add_option("--platform", o->platform, "Platform to pull from a multi-platform image (default: this machine)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Print only the digest");
+  cmd->callback([o, &g] {
+    auto ref = publish::parse_docker_ref(o->ref);
+    oci::Platform platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);
+    oci::Store store = g.open_store();
+    auto http = publish::make_curl_client();
+    publish::Registry registry(ref.domain, *http);
+    with_context("pulling " + ref.str(), [&] {
+      publish::RegistrySource src(registry, ref);
+      oci::Descriptor root = src.root();
+      if (oci::media::is_index(root.media_type)) {
+        auto index = oci::Index::parse(src.read_manifest(root));
+        src.set_root(publish::select_platform(index, platform, ref.str()));
+      }
+      publish::StoreSink sink(store);
+      auto stats = publish::copy(src, sink, {ref.str()});
+      if (!o->quiet)
+        std::printf("Pulled %s: %llu blobs downloaded, %llu already present\n", ref.str().c_str(),
+                    static_cast<unsigned long long>(stats.blobs_copied),
+                    static_cast<unsigned long long>(stats.blobs_skipped));
+      std::printf("%s\n", src.root().digest.str().c_str());
+    });
+  });
+}
+
+}  // namespace hoist::cli

@@ -1,0 +1,40 @@
+#include "cli/command.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "publish/reference.h"
+#include "publish/registry_image.h"
+#include "publish/store_image.h"
+
+namespace hoist::cli {
+
+void register_push(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string local, dest, digestfile;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("push", "Upload an image from the local store to a registry");
+  cmd->add_option("image", o->local, "Local image name or ID")->required();
+  cmd->add_option("destination", o->dest, "Registry reference to push to (default: the image's own name)");
+  cmd->add_option("--digestfile", o->digestfile, "Write the pushed manifest's digest to this file");
+  cmd->add_flag("-q,--quiet", o->quiet, "Print only the digest");
+  cmd->callback([o, &g] {
+    oci::Store store = g.open_store();
+    auto img = find_image(store, o->local);
+    std::string dest_text = o->dest.empty() ? img.ref : o->dest;
+    if (dest_text.empty()) throw Error("image " + o->local + " has no name: give a destination reference");
+    auto dest = publish::with_default_tag(publish::parse_normalized(dest_text));
+    auto http = publish::make_curl_client();
+    publish::Registry registry(dest.domain, *http);
+    publish::StoreSource src(store, img.manifest);
+    publish::RegistrySink sink(registry, dest);
+    auto stats = with_context("pushing " + o->local + " to " + dest.str(), [&] { return publish::copy(src, sink, {}); });
+    if (!o->digestfile.empty()) fs::write_file_atomic(o->digestfile, img.manifest.digest.str() + "\n");
+    if (!o->quiet)
+      std::printf("Pushed %s: %llu blobs uploaded, %llu already there\n", dest.str().c_str(),
+                  static_cast<unsigned long long>(stats.blobs_copied), static_cast<unsigned long long>(stats.blobs_skipped));
+    std::printf("%s\n", img.manifest.digest.str().c_str());
+  });
+}
+
+}  // namespace hoist::cli

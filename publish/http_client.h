@@ -1,0 +1,45 @@
+#pragma once
+// The HTTP seam of the registry client: requests and responses as plain
+// values, one interface, libcurl behind it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "layers/stream.h"
+
+namespace hoist::publish {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent when `upload` is null
+  layers::Reader* upload = nullptr;  // streamed body of `upload_size` bytes
+  int64_t upload_size = 0;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;                                          // unless streamed to a sink
+  std::vector<std::pair<std::string, std::string>> headers;  // of the final response; names lower-cased
+  std::string url;                                           // after redirects
+
+  // The first header of that name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Sends the request, following redirects. The response body goes to `sink`
+  // when given and the status is 2xx, else into HttpResponse::body (bounded).
+  // Throws hoist::Error on a transport failure (connection, TLS, timeout).
+  virtual HttpResponse send(const HttpRequest& request, layers::Writer* sink = nullptr) = 0;
+};
+
+std::unique_ptr<HttpClient> make_curl_client();
+
+}  // namespace hoist::publish
