@@ -30,6 +30,8 @@ void register_load(CLI::App&, Globals&);
 void register_build(CLI::App&, Globals&);
 void register_push(CLI::App&, Globals&);
 void register_pull(CLI::App&, Globals&);
+void register_login(CLI::App&, Globals&);
+void register_logout(CLI::App&, Globals&);
 
 // "busybox" -> "docker.io/library/busybox:latest"; throws hoist::Error naming the input.
 std::string normalize_ref(const std::string& text);

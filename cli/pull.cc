@@ -1,6 +1,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "oci/media_types.h"
+#include "publish/credentials.h"
 #include "publish/reference.h"
 #include "publish/registry_image.h"
 #include "publish/store_image.h"
@@ -22,7 +23,7 @@ void register_pull(CLI::App& app, Globals& g) {
     oci::Platform platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);
     oci::Store store = g.open_store();
     auto http = publish::make_curl_client();
-    publish::Registry registry(ref.domain, *http);
+    publish::Registry registry(ref.domain, *http, publish::CredentialStore().get(ref.domain));
     with_context("pulling " + ref.str(), [&] {
       publish::RegistrySource src(registry, ref);
       oci::Descriptor root = src.root();

@@ -1,6 +1,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "publish/credentials.h"
 #include "publish/reference.h"
 #include "publish/registry_image.h"
 #include "publish/store_image.h"
@@ -25,7 +26,7 @@ void register_push(CLI::App& app, Globals& g) {
     if (dest_text.empty()) throw Error("image " + o->local + " has no name: give a destination reference");
     auto dest = publish::with_default_tag(publish::parse_normalized(dest_text));
     auto http = publish::make_curl_client();
-    publish::Registry registry(dest.domain, *http);
+    publish::Registry registry(dest.domain, *http, publish::CredentialStore().get(dest.domain));
     publish::StoreSource src(store, img.manifest);
     publish::RegistrySink sink(registry, dest);
     auto stats = with_context("pushing " + o->local + " to " + dest.str(), [&] { return publish::copy(src, sink, {}); });

@@ -27,12 +27,32 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
-Registry::Registry(std::string host, HttpClient& http) : host_(std::move(host)), http_(http) {
+Registry::Registry(std::string host, HttpClient& http, Credentials credentials)
+    : host_(std::move(host)), http_(http), auth_(http, host_, std::move(credentials)) {
   std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
   base_ = (is_loopback(host_) ? "http://" : "https://") + api_host;
 }
 
-HttpResponse Registry::send(HttpRequest req, layers::Writer* sink) { return http_.send(req, sink); }
+HttpResponse Registry::send(HttpRequest req, const std::string& scope, layers::Writer* sink) {
+  auto with_auth = [&] {
+    HttpRequest r = req;
+    std::string h = auth_.header_for(scope);
+    if (!h.empty()) r.headers.push_back("Authorization: " + h);
+    return r;
+  };
+  HttpResponse resp = http_.send(with_auth(), sink);
+  if (resp.status == 401 && !req.upload && auth_.handle_challenge(resp, scope)) resp = http_.send(with_auth(), sink);
+  return resp;
+}
+
+bool Registry::check_login() {
+  HttpRequest req;
+  req.url = base_ + "/v2/";
+  HttpResponse r = send(req, "");
+  if (r.status == 200) return true;
+  if (r.status == 401) return false;
+  fail(r, "checking credentials");
+}
 
 void Registry::fail(const HttpResponse& r, const std::string& what) const {
   std::string detail;
@@ -50,6 +70,7 @@ void Registry::fail(const HttpResponse& r, const std::string& what) const {
   }
   if (detail.empty()) detail = "HTTP " + std::to_string(r.status);
   if (r.status == 404) throw Error("not found: " + what + " (" + detail + ")");
+  if (r.status == 401 && detail.find("unauthorized") == std::string::npos) detail = "unauthorized: " + detail;
   throw Error(detail + " (" + what + " at " + host_ + ")");
 }
 
@@ -68,7 +89,7 @@ Registry::Manifest Registry::get_manifest(const std::string& repo, const std::st
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/manifests/" + reference;
   req.headers = {kManifestAccept};
-  HttpResponse r = send(req);
+  HttpResponse r = send(req, pull_scope(repo));
   if (r.status != 200) fail(r, what);
   if (r.body.size() > kMaxManifest) throw Error("manifest of " + what + " is larger than 4 MiB");
   Manifest m;
@@ -89,7 +110,7 @@ void Registry::put_manifest(const std::string& repo, const std::string& referenc
   req.url = base_ + "/v2/" + repo + "/manifests/" + reference;
   req.headers = {"Content-Type: " + d.media_type};
   req.body = bytes;
-  HttpResponse r = send(req);
+  HttpResponse r = send(req, push_scope(repo));
   if (r.status < 200 || r.status >= 300) fail(r, "pushing manifest " + host_ + "/" + repo + ":" + reference);
   std::string got = r.header("docker-content-digest");
   if (!got.empty() && got != d.digest.str())
@@ -100,7 +121,7 @@ bool Registry::has_blob(const std::string& repo, const oci::Digest& d) {
   HttpRequest req;
   req.method = "HEAD";
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.str();
-  HttpResponse r = send(req);
+  HttpResponse r = send(req, push_scope(repo));
   if (r.status == 200) return true;
   if (r.status == 404) return false;
   fail(r, "checking blob " + d.str() + " in " + repo);
@@ -110,7 +131,7 @@ void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layer
   layers::HashingWriter checked(out);
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.digest.str();
-  HttpResponse r = send(req, &checked);
+  HttpResponse r = send(req, pull_scope(repo), &checked);
   if (r.status != 200) fail(r, "blob " + d.digest.str() + " of " + host_ + "/" + repo);
   oci::Digest got = checked.finish();
   if (got != d.digest || static_cast<int64_t>(checked.size()) != d.size)
@@ -124,7 +145,7 @@ void Registry::put_blob(const std::string& repo, const oci::Descriptor& d, layer
   post.method = "POST";
   post.url = base_ + "/v2/" + repo + "/blobs/uploads/";
   post.headers = {"Content-Length: 0"};
-  HttpResponse session = send(post);
+  HttpResponse session = send(post, push_scope(repo));
   if (session.status != 202) fail(session, what);
   std::string location = session.header("location");
   if (location.empty()) throw Error(what + ": the registry gave no upload location");
@@ -137,7 +158,7 @@ void Registry::put_blob(const std::string& repo, const oci::Descriptor& d, layer
   put.headers = {"Content-Type: application/octet-stream"};
   put.upload = &data;
   put.upload_size = d.size;
-  HttpResponse done = send(put);
+  HttpResponse done = send(put, push_scope(repo));
   if (done.status != 201 && done.status != 204 && done.status != 200) fail(done, what);
 }
 

@@ -33,7 +33,9 @@ expect_error() {
 
 # Starts a docker-registry (Distribution) on a free loopback port with its
 # storage under $WORK; sets REGISTRY=127.0.0.1:PORT. Stopped on exit.
+# Usage: start_registry [EXTRA_CONFIG_YAML]
 start_registry() {
+  local auth=${1:-}  # optional extra config, e.g. an auth: block
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   mkdir -p "$WORK/registry"
@@ -42,12 +44,13 @@ version: 0.1
 log: {level: error}
 storage: {filesystem: {rootdirectory: $WORK/registry/data}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$port}
+$auth
 YML
   docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
   REGISTRY_PID=$!
   trap 'kill $REGISTRY_PID 2>/dev/null; wait $REGISTRY_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
   for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && { REGISTRY=127.0.0.1:$port; return; }
+    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && { REGISTRY=127.0.0.1:$port; return; }
     sleep 0.1
   done
   fail "registry did not start: $(cat "$WORK/registry/log")"
