@@ -39,6 +39,7 @@
 #include "layers/stream.h"
 #include "layers/unpack.h"
 #include "oci/digest.h"
+#include "tests/tree_snapshot.h"
 
 namespace hoist::layers {
 namespace {
@@ -383,64 +384,6 @@ std::string compress(Compression c, const std::string& data) {
   return out.out;
 }
 
-// One line per path under `root`: type, mode, owner, content / target /
-// device, xattrs (overlay bookkeeping excluded), the hardlink group, and the
-// mtime of regular files.
-std::map<std::string, std::string> snapshot(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::map<std::pair<dev_t, ino_t>, std::string> first_name;
-  std::vector<std::string> todo = {""};
-  while (!todo.empty()) {
-    std::string rel = todo.back();
-    todo.pop_back();
-    std::string dir = root + rel;
-    std::vector<std::string> kids;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) throw_sys("opendir", dir);
-    while (dirent* ent = ::readdir(d)) {
-      std::string n = ent->d_name;
-      if (n != "." && n != "..") kids.push_back(n);
-    }
-    ::closedir(d);
-    std::sort(kids.begin(), kids.end());
-    for (const auto& k : kids) {
-      std::string r = rel + "/" + k, p = root + r;
-      struct stat st;
-      if (::lstat(p.c_str(), &st) != 0) throw_sys("lstat", p);
-      std::string desc = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
-      if (S_ISREG(st.st_mode)) {
-        desc += " data=" + fs::read_file(p) + " mtime=" + std::to_string(st.st_mtim.tv_sec);
-        if (st.st_nlink > 1) {
-          auto [it, fresh] = first_name.try_emplace({st.st_dev, st.st_ino}, r);
-          desc += " linked-to=" + it->second;
-        }
-      } else if (S_ISLNK(st.st_mode)) {
-        char t[4096];
-        ssize_t n = ::readlink(p.c_str(), t, sizeof t);
-        desc += " -> " + std::string(t, n > 0 ? static_cast<size_t>(n) : 0);
-      } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        desc += " dev=" + std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
-      } else if (S_ISDIR(st.st_mode)) {
-        todo.push_back(r);
-      }
-      char names_buf[4096];
-      ssize_t len = ::llistxattr(p.c_str(), names_buf, sizeof names_buf);
-      std::vector<std::string> xs;
-      for (ssize_t i = 0; i < len;) {
-        std::string xn(names_buf + i);
-        i += static_cast<ssize_t>(xn.size()) + 1;
-        if (xn.starts_with("trusted.overlay.") || xn.starts_with("user.overlay.")) continue;
-        char v[4096];
-        ssize_t vl = ::lgetxattr(p.c_str(), xn.c_str(), v, sizeof v);
-        xs.push_back(xn + "=" + std::string(v, vl > 0 ? static_cast<size_t>(vl) : 0));
-      }
-      std::sort(xs.begin(), xs.end());
-      for (const auto& x : xs) desc += " xattr:" + x;
-      out[r] = desc;
-    }
-  }
-  return out;
-}
 
 void unpack_blob(const std::string& blob, const std::string& dest) {
   BufferReader in(blob);
@@ -608,7 +551,7 @@ TEST(LayerWriter, NamesAreBytesWhateverTheLocale) {
   // And the names come back from unpack_tar byte for byte.
   fs::TempDir out;
   unpack_blob(c_locale.blob, out.path());
-  EXPECT_EQ(snapshot(out.path()), snapshot(r));
+  EXPECT_EQ(test::tree_snapshot(out.path(), true), test::tree_snapshot(r, true));
 }
 
 TEST(LayerWriter, LongNamesSurvive) {
@@ -1203,7 +1146,7 @@ TEST(LayerWriterRoundTrip, UnpackGivesBackTheTree) {
     fs::TempDir out;
     Layer l = from_dir(src.path(), opt(c));
     unpack_blob(l.blob, out.path());
-    EXPECT_EQ(snapshot(out.path()), snapshot(src.path()));
+    EXPECT_EQ(test::tree_snapshot(out.path(), true), test::tree_snapshot(src.path(), true));
   }
 }
 
@@ -1214,7 +1157,7 @@ TEST(LayerWriterRoundTrip, ReLayeredTarUnpacksToTheSameTree) {
   Layer again = from_tar(first.blob, opt(Compression::Gzip));
   EXPECT_EQ(again.result.diff_id, first.result.diff_id) << "re-layering a hoist layer changed its tar";
   unpack_blob(again.blob, out.path());
-  EXPECT_EQ(snapshot(out.path()), snapshot(src.path()));
+  EXPECT_EQ(test::tree_snapshot(out.path(), true), test::tree_snapshot(src.path(), true));
 }
 
 TEST(LayerWriterRoundTrip, OverlayDiffAppliedOverTheLowerGivesTheMergedTree) {
@@ -1246,7 +1189,7 @@ TEST(LayerWriterRoundTrip, OverlayDiffAppliedOverTheLowerGivesTheMergedTree) {
 
   Layer diff = from_dir(u, overlay_opt(true));
   unpack_blob(diff.blob, lower.path());
-  EXPECT_EQ(snapshot(lower.path()), snapshot(expected.path()));
+  EXPECT_EQ(test::tree_snapshot(lower.path(), true), test::tree_snapshot(expected.path(), true));
 }
 
 }  // namespace

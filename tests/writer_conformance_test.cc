@@ -60,9 +60,12 @@
 #include "layers/stream.h"
 #include "layers/unpack.h"
 #include "tests/test_support.h"
+#include "tests/tree_snapshot.h"
 
 namespace hoist::layers {
 namespace {
+
+using test::tree_snapshot;
 
 using json = nlohmann::json;
 
@@ -293,66 +296,11 @@ std::string file_capability(unsigned cap) {
   return std::string(reinterpret_cast<const char*>(words), sizeof words);
 }
 
-// One line per path: type, mode, owner, content or target or device, xattrs
-// (overlay bookkeeping excluded), hardlink group; file mtimes when asked.
-// Sockets are left out: a tar cannot carry them (containerd IgnoreSockets).
-std::map<std::string, std::string> snapshot(const std::string& root, bool file_mtimes) {
-  std::map<std::string, std::string> out;
-  std::map<std::pair<dev_t, ino_t>, std::string> first;
-  std::vector<std::string> todo = {""};
-  while (!todo.empty()) {
-    std::string rel = todo.back();
-    todo.pop_back();
-    std::vector<std::string> kids;
-    DIR* d = ::opendir((root + rel).c_str());
-    if (!d) throw_sys("opendir", root + rel);
-    while (dirent* ent = ::readdir(d)) {
-      std::string n = ent->d_name;
-      if (n != "." && n != "..") kids.push_back(n);
-    }
-    ::closedir(d);
-    std::sort(kids.begin(), kids.end());
-    for (const auto& k : kids) {
-      std::string r = rel + "/" + k, p = root + r;
-      struct stat st;
-      if (!lstat_ok(p, &st)) throw_sys("lstat", p);
-      if (S_ISSOCK(st.st_mode)) continue;
-      std::string desc = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
-      if (S_ISREG(st.st_mode)) {
-        desc += " data=" + fs::read_file(p);
-        if (file_mtimes) desc += " mtime=" + std::to_string(st.st_mtim.tv_sec);
-        if (st.st_nlink > 1) desc += " linked-to=" + first.try_emplace({st.st_dev, st.st_ino}, r).first->second;
-      } else if (S_ISLNK(st.st_mode)) {
-        char t[4096];
-        ssize_t n = ::readlink(p.c_str(), t, sizeof t);
-        desc += " -> " + std::string(t, n > 0 ? static_cast<size_t>(n) : 0);
-      } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        desc += " dev=" + std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
-      } else if (S_ISDIR(st.st_mode)) {
-        todo.push_back(r);
-      }
-      char names[4096];
-      ssize_t len = ::llistxattr(p.c_str(), names, sizeof names);
-      std::vector<std::string> xs;
-      for (ssize_t i = 0; i < len;) {
-        std::string xn(names + i);
-        i += static_cast<ssize_t>(xn.size()) + 1;
-        if (xn.starts_with("trusted.overlay.") || xn.starts_with("user.overlay.")) continue;
-        xs.push_back(xn + "=" + get_xattr(p, xn));
-      }
-      std::sort(xs.begin(), xs.end());
-      for (const auto& x : xs) desc += " xattr:" + x;
-      out[r] = desc;
-    }
-  }
-  return out;
-}
-
 // moby's ChangesDirs(to, from) on Linux: "A /x", "D /x", "C /x" in path order;
 // a directory whose only change is its time is not a change, and the
 // children of an added or deleted directory are not listed.
 std::vector<std::string> changes(const std::string& from, const std::string& to) {
-  auto a = snapshot(from, true), b = snapshot(to, true);
+  auto a = tree_snapshot(from, true), b = tree_snapshot(to, true);
   std::vector<std::string> out;
   std::set<std::string> whole;  // added or deleted subtrees
   auto under_whole = [&](const std::string& p) {
@@ -710,7 +658,7 @@ void expect_diff_applies(const Diff& d, const json& b) {
   PlainOps exp(expected.path());
   apply_go(exp, b);
   unpack_blob(d.layer.blob, applied.path());
-  EXPECT_EQ(snapshot(applied.path(), false), snapshot(expected.path(), false))
+  EXPECT_EQ(tree_snapshot(applied.path(), false), tree_snapshot(expected.path(), false))
       << "unpack_tar of the diff over a copy of `a` does not give `b`";
 }
 
@@ -989,7 +937,7 @@ TEST(WriterConformance, ContainerdTestApplyTarArgs) {
   }
   EXPECT_EQ(visited, 4u);
   std::vector<std::string> names;
-  for (const auto& [path, desc] : snapshot(td.path(), false))
+  for (const auto& [path, desc] : tree_snapshot(td.path(), false))
     if (path.find('/', 1) == std::string::npos) names.push_back(path.substr(1));  // readDirNames(td)
   for (const auto& n : names) cmd += " '" + n + "'";
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -1009,7 +957,7 @@ TEST(WriterConformance, ContainerdTestApplyTarArgs) {
   ASSERT_NE(find(l.entries, "usr/local/lib/libnothing.so.2"), nullptr);
   EXPECT_EQ(find(l.entries, "usr/local/lib/libnothing.so.2")->link, "libnothing.so");
   unpack_blob(l.blob, dest.path());
-  EXPECT_EQ(snapshot(dest.path(), true), snapshot(td.path(), true));
+  EXPECT_EQ(tree_snapshot(dest.path(), true), tree_snapshot(td.path(), true));
 }
 
 TEST(WriterConformance, ContainerdRelativeSymlinks) {
@@ -1033,7 +981,7 @@ TEST(WriterConformance, ContainerdRelativeSymlinks) {
       EXPECT_EQ(e->link, arg(step, 0).get<std::string>());
     }
     unpack_blob(l.blob, dest.path());
-    EXPECT_EQ(snapshot(dest.path(), true), snapshot(td.path(), true));
+    EXPECT_EQ(tree_snapshot(dest.path(), true), tree_snapshot(td.path(), true));
     ++visited;
   }
   EXPECT_EQ(visited, 6u);
@@ -1188,7 +1136,7 @@ TEST(WriterConformance, MobyTarWithOptions) {
   write_origin_file(origin.path() + "/1", "hello world");
   write_origin_file(origin.path() + "/2", "welcome!");
   std::vector<std::string> top;
-  for (const auto& [path, desc] : snapshot(origin.path(), false))
+  for (const auto& [path, desc] : tree_snapshot(origin.path(), false))
     if (path.find('/', 1) == std::string::npos) top.push_back(path.substr(1));
   size_t visited = 0;
   for (const auto& c : cases_of(table)) {
@@ -1315,7 +1263,7 @@ TEST(WriterConformance, MobyReplaceFileTarWrapper) {
     EXPECT_EQ(e->mode, 0600u);
     unpack_blob(result.blob, dest.path());
     size_t count = 0;
-    for (const auto& [p, d] : snapshot(dest.path(), false)) count += p.find('/', 1) == std::string::npos;
+    for (const auto& [p, d] : tree_snapshot(dest.path(), false)) count += p.find('/', 1) == std::string::npos;
     EXPECT_EQ(static_cast<int>(count), files_in_archive_expr(c.at("fileCount"), files_in_archive));
     EXPECT_EQ(fs::read_file(dest.path() + "/" + filename), c.at("expected").get<std::string>());
     ++visited;
@@ -1539,7 +1487,7 @@ TEST(WriterConformance, MobyCreateSampleDir) {
   EXPECT_EQ(visited, 24u);
   EXPECT_EQ(l.entries.size(), 24u);
   unpack_blob(l.blob, dest.path());
-  EXPECT_EQ(snapshot(dest.path(), true), snapshot(root.path(), true));
+  EXPECT_EQ(tree_snapshot(dest.path(), true), tree_snapshot(root.path(), true));
 }
 
 TEST(WriterConformance, MobyChangesWithChanges) {
@@ -1714,7 +1662,7 @@ TEST(WriterConformance, MobyChangesDirsMutated) {
   fs::TempDir applied;
   copy_tree(src.path(), applied.path());
   unpack_blob(l.blob, applied.path());
-  EXPECT_EQ(snapshot(applied.path(), false), snapshot(dst.path(), false));
+  EXPECT_EQ(tree_snapshot(applied.path(), false), tree_snapshot(dst.path(), false));
 }
 
 // ---------------------------------------------------------------------------
