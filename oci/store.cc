@@ -65,7 +65,6 @@ class FileBlobWriter : public Store::BlobWriter {
 
   void write(const void* data, size_t size) override {
     sha_.update(data, size);
-    size_ += size;
     fs::write_all(fd_.get(), data, size, path_);
   }
 
@@ -82,14 +81,11 @@ class FileBlobWriter : public Store::BlobWriter {
     return got;
   }
 
-  uint64_t size() const override { return size_; }
-
  private:
   const Store& store_;
   std::string path_;
   UniqueFd fd_;
   Sha256 sha_;
-  uint64_t size_ = 0;
   bool committed_ = false;
 };
 

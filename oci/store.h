@@ -44,7 +44,6 @@ class Store {
     virtual void write(const void* data, size_t size) = 0;
     // `expected` empty: the digest of what was written is accepted as is.
     virtual Digest commit(const Digest& expected = {}) = 0;
-    virtual uint64_t size() const = 0;
   };
   std::unique_ptr<BlobWriter> blob_writer();
 

@@ -17,7 +17,6 @@ class Registry {
   Registry(std::string host, HttpClient& http, Credentials credentials = {});
 
   const std::string& host() const { return host_; }
-  std::string base_url() const { return base_; }
 
   struct Manifest {
     oci::Descriptor descriptor;

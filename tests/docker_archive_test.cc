@@ -19,6 +19,7 @@
 #include "common/fs.h"
 #include "layers/compression.h"
 #include "layers/layer_writer.h"
+#include "layers/store_writer.h"
 #include "oci/image_config.h"
 #include "oci/media_types.h"
 #include "oci/store.h"
@@ -46,15 +47,6 @@ std::string error_of(Fn&& fn) {
   ADD_FAILURE() << "no hoist::Error thrown";
   return {};
 }
-
-class BlobWriterAdapter : public layers::Writer {
- public:
-  explicit BlobWriterAdapter(oci::Store::BlobWriter& w) : w_(w) {}
-  void write(const void* d, size_t n) override { w_.write(d, n); }
-
- private:
-  oci::Store::BlobWriter& w_;
-};
 
 // The digest of the tar inside a (possibly compressed) file.
 oci::Digest diff_id_of(const std::string& path) {
@@ -172,7 +164,7 @@ oci::Descriptor build_image(oci::Store& store, const std::string& scratch, const
     fs::mkdir_p(dir + "/etc");
     fs::write_file_atomic(dir + "/etc/file" + std::to_string(i), "layer " + std::to_string(i) + " " + arch + "\n");
     auto w = store.blob_writer();
-    BlobWriterAdapter adapter(*w);
+    layers::StoreWriter adapter(*w);
     layers::LayerOptions opts;
     opts.compression = kinds[i];
     opts.clamp_mtime = 0;
