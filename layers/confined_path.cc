@@ -129,15 +129,15 @@ UniqueFd ConfinedRoot::open_dir(const PathParts& parts, size_t count,
 // directories happens here because openat2 cannot create.
 UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
                             const DirCreatedHook* on_create) const {
-  std::deque<std::string> todo(parts.begin(), parts.begin() + static_cast<long>(count));
+  std::deque<std::string> pending(parts.begin(), parts.begin() + static_cast<long>(count));
   std::vector<UniqueFd> stack;
   stack.push_back(reopen_path(root_.get(), path_));
   PathParts at;  // where the top of the stack is, for messages
   int links = 0;
 
-  while (!todo.empty()) {
-    std::string name = std::move(todo.front());
-    todo.pop_front();
+  while (!pending.empty()) {
+    std::string name = std::move(pending.front());
+    pending.pop_front();
     if (name.empty() || name == ".") continue;
     if (name == "..") {
       if (stack.size() > 1) {
@@ -155,8 +155,8 @@ UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
       // "missing/.." cancels out, as continuity's fs.RootPath cleans link
       // text (containerd's HardlinkRelativeUpAndOut relies on it); the kernel
       // would fail the lookup instead, so openat2 leaves such paths to us.
-      if (!todo.empty() && todo.front() == "..") {
-        todo.pop_front();
+      if (!pending.empty() && pending.front() == "..") {
+        pending.pop_front();
         continue;
       }
       if (!on_create) return {};
@@ -165,7 +165,7 @@ UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
       } else {
         (*on_create)(cur, name);
       }
-      todo.push_front(std::move(name));  // look again: it is a directory now
+      pending.push_front(std::move(name));  // look again: it is a directory now
       continue;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -185,7 +185,7 @@ UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
         expansion.push_back(target.substr(pos, slash - pos));
         pos = slash + 1;
       }
-      todo.insert(todo.begin(), expansion.begin(), expansion.end());
+      pending.insert(pending.begin(), expansion.begin(), expansion.end());
       continue;
     }
     if (!S_ISDIR(st.st_mode)) {

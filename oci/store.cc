@@ -147,13 +147,13 @@ bool Store::untag(std::string_view ref) {
 
 std::set<Digest> Store::referenced() const {
   std::set<Digest> seen;
-  std::vector<Descriptor> todo = read_index();
-  while (!todo.empty()) {
-    Descriptor d = std::move(todo.back());
-    todo.pop_back();
+  std::vector<Descriptor> pending = read_index();
+  while (!pending.empty()) {
+    Descriptor d = std::move(pending.back());
+    pending.pop_back();
     if (!seen.insert(d.digest).second || !has_blob(d.digest)) continue;
     if (media::is_index(d.media_type)) {
-      for (auto& m : Index::parse(read_blob(d.digest)).manifests) todo.push_back(m);
+      for (auto& m : Index::parse(read_blob(d.digest)).manifests) pending.push_back(m);
     } else if (media::is_manifest(d.media_type)) {
       Manifest m = Manifest::parse(read_blob(d.digest));
       seen.insert(m.config.digest);

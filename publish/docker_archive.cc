@@ -264,7 +264,7 @@ class ArchiveIndex {
 
   // The extracted file `ref` names, following symlinks without leaving the archive.
   std::optional<std::string> find(const std::string& ref) const {
-    std::vector<std::string> todo;  // components still to walk, last one first
+    std::vector<std::string> pending;  // components still to walk, last one first
     auto push = [&](std::string_view p) {
       std::vector<std::string> parts;
       while (!p.empty()) {
@@ -272,14 +272,14 @@ class ArchiveIndex {
         parts.emplace_back(p.substr(0, slash));
         p = slash == std::string_view::npos ? std::string_view() : p.substr(slash + 1);
       }
-      todo.insert(todo.end(), parts.rbegin(), parts.rend());
+      pending.insert(pending.end(), parts.rbegin(), parts.rend());
     };
     push(ref);
     std::vector<std::string> done;
     int links = 0;
-    while (!todo.empty()) {
-      std::string c = std::move(todo.back());
-      todo.pop_back();
+    while (!pending.empty()) {
+      std::string c = std::move(pending.back());
+      pending.pop_back();
       if (c.empty() || c == ".") continue;
       if (c == "..") {  // only from symlink targets: clamped at the archive root
         if (!done.empty()) done.pop_back();

@@ -140,7 +140,7 @@ std::string rel(const std::string& go_path) { return join(clean(go_path)); }
 // Resolves `path` inside `root` the way continuity's fs.RootPath does,
 // written independently of the code under test.
 std::string root_path(const std::string& root, const std::string& path, bool follow_last = true) {
-  std::vector<std::string> todo, done;
+  std::vector<std::string> pending, done;
   auto push_front = [&](const std::string& p) {
     std::vector<std::string> parts;
     size_t pos = 0;
@@ -150,7 +150,7 @@ std::string root_path(const std::string& root, const std::string& path, bool fol
       parts.push_back(p.substr(pos, s - pos));
       pos = s + 1;
     }
-    todo.insert(todo.begin(), parts.begin(), parts.end());
+    pending.insert(pending.begin(), parts.begin(), parts.end());
   };
   auto host_of = [&](const std::vector<std::string>& v) {
     std::string out = root;
@@ -158,9 +158,9 @@ std::string root_path(const std::string& root, const std::string& path, bool fol
     return out;
   };
   push_front(path);
-  for (int hops = 0; !todo.empty();) {
-    std::string c = todo.front();
-    todo.erase(todo.begin());
+  for (int hops = 0; !pending.empty();) {
+    std::string c = pending.front();
+    pending.erase(pending.begin());
     if (c.empty() || c == ".") continue;
     if (c == "..") {
       if (!done.empty()) done.pop_back();
@@ -169,7 +169,7 @@ std::string root_path(const std::string& root, const std::string& path, bool fol
     auto cand = done;
     cand.push_back(c);
     auto st = lstat_path(host_of(cand));
-    if (st && S_ISLNK(st->st_mode) && (follow_last || !todo.empty())) {
+    if (st && S_ISLNK(st->st_mode) && (follow_last || !pending.empty())) {
       if (++hops > 40) return host_of(cand);
       std::string target = read_link(host_of(cand));
       if (!target.empty() && target[0] == '/') done.clear();

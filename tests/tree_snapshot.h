@@ -22,10 +22,10 @@ namespace hoist::test {
 inline std::map<std::string, std::string> tree_snapshot(const std::string& root, bool file_mtimes) {
   std::map<std::string, std::string> out;
   std::map<std::pair<dev_t, ino_t>, std::string> first;
-  std::vector<std::string> todo = {""};
-  while (!todo.empty()) {
-    std::string rel = todo.back();
-    todo.pop_back();
+  std::vector<std::string> pending = {""};
+  while (!pending.empty()) {
+    std::string rel = pending.back();
+    pending.pop_back();
     std::vector<std::string> kids;
     DIR* d = ::opendir((root + rel).c_str());
     if (!d) throw_sys("opendir", root + rel);
@@ -52,7 +52,7 @@ inline std::map<std::string, std::string> tree_snapshot(const std::string& root,
       } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
         desc += " dev=" + std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
       } else if (S_ISDIR(st.st_mode)) {
-        todo.push_back(r);
+        pending.push_back(r);
       }
       char names[4096];
       ssize_t len = ::llistxattr(p.c_str(), names, sizeof names);
