@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "oci/blob_file.h"
 #include "oci/json_util.h"
 #include "oci/media_types.h"
 
@@ -54,44 +55,19 @@ namespace {
 
 class FileBlobWriter : public Store::BlobWriter {
  public:
-  FileBlobWriter(const Store& store, const std::string& tmp_dir) : store_(store) {
-    path_ = tmp_dir + "/blob-XXXXXX";
-    fd_.reset(::mkostemp(path_.data(), O_CLOEXEC));
-    if (!fd_.valid()) throw_sys("create", path_);
-  }
-  ~FileBlobWriter() override {
-    if (!committed_) ::unlink(path_.c_str());
-  }
-
-  void write(const void* data, size_t size) override {
-    sha_.update(data, size);
-    fs::write_all(fd_.get(), data, size, path_);
-  }
-
-  Digest commit(const Digest& expected) override {
-    Digest got = sha_.finish();
-    if (!expected.empty() && got != expected)
-      throw Error("digest mismatch: expected " + expected.str() + ", got " + got.str());
-    if (::fsync(fd_.get()) != 0) throw_sys("fsync", path_);
-    fd_.reset();
-    std::string dest = store_.blob_path(got);
-    if (::rename(path_.c_str(), dest.c_str()) != 0) throw_sys("rename", dest);
-    committed_ = true;
-    fs::fsync_dir(store_.layout_dir() + "/blobs/sha256");
-    return got;
-  }
+  FileBlobWriter(const std::string& blobs_dir, const std::string& tmp_dir) : file_(blobs_dir, tmp_dir) {}
+  void write(const void* data, size_t size) override { file_.write(data, size); }
+  Digest commit(const Digest& expected) override { return file_.commit(expected); }
 
  private:
-  const Store& store_;
-  std::string path_;
-  UniqueFd fd_;
-  Sha256 sha_;
-  bool committed_ = false;
+  BlobFile file_;
 };
 
 }  // namespace
 
-std::unique_ptr<Store::BlobWriter> Store::blob_writer() { return std::make_unique<FileBlobWriter>(*this, tmp_); }
+std::unique_ptr<Store::BlobWriter> Store::blob_writer() {
+  return std::make_unique<FileBlobWriter>(layout_ + "/blobs/sha256", tmp_);
+}
 
 Digest Store::put_blob(std::string_view bytes) {
   Digest d = Digest::of(bytes);

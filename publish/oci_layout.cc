@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "layers/hashing_writer.h"
 #include "layers/layer_writer.h"
+#include "oci/blob_file.h"
 #include "oci/media_types.h"
 #include "publish/reference.h"
 
@@ -15,35 +15,18 @@ namespace {
 
 constexpr std::string_view kContainerdName = "io.containerd.image.name";
 
+// Blobs are staged in blobs/sha256 itself (the layout may be the only
+// filesystem we may write to) and appear under their digest only when verified.
 class FileUpload : public BlobUpload {
  public:
-  FileUpload(std::string final_path, oci::Digest expected)
-      : final_(std::move(final_path)), tmp_(final_ + ".partial"), expected_(std::move(expected)) {
-    fd_.reset(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd_.valid()) throw_sys("create", tmp_);
-  }
-  ~FileUpload() override {
-    if (!done_) ::unlink(tmp_.c_str());
-  }
-  void write(const void* d, size_t n) override {
-    sha_.update(d, n);
-    fs::write_all(fd_.get(), d, n, tmp_);
-  }
-  void commit() override {
-    oci::Digest got = sha_.finish();
-    if (got != expected_) throw Error("digest mismatch: expected " + expected_.str() + ", got " + got.str());
-    if (::fsync(fd_.get()) != 0) throw_sys("fsync", tmp_);
-    fd_.reset();
-    if (::rename(tmp_.c_str(), final_.c_str()) != 0) throw_sys("rename", final_);
-    done_ = true;
-  }
+  FileUpload(const std::string& blobs_dir, oci::Digest expected)
+      : file_(blobs_dir, blobs_dir), expected_(std::move(expected)) {}
+  void write(const void* d, size_t n) override { file_.write(d, n); }
+  void commit() override { file_.commit(expected_); }
 
  private:
-  std::string final_, tmp_;
+  oci::BlobFile file_;
   oci::Digest expected_;
-  UniqueFd fd_;
-  oci::Sha256 sha_;
-  bool done_ = false;
 };
 
 }  // namespace
@@ -70,7 +53,7 @@ bool OciLayoutSink::has_blob(const oci::Descriptor& d) {
 }
 
 std::unique_ptr<BlobUpload> OciLayoutSink::write_blob(const oci::Descriptor& d) {
-  return std::make_unique<FileUpload>(dir_ + "/blobs/sha256/" + std::string(d.digest.hex()), d.digest);
+  return std::make_unique<FileUpload>(dir_ + "/blobs/sha256", d.digest);
 }
 
 void OciLayoutSink::write_manifest(const oci::Descriptor& d, const std::string& bytes) {
