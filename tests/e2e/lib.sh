@@ -4,7 +4,18 @@ set -euo pipefail
 : "${HOIST:?HOIST must point at the hoist binary (ctest sets it)}"
 : "${HOIST_SOURCE_DIR:?}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hoist-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# Commands run at exit, last registered first (servers before $WORK goes).
+CLEANUP=()
+at_exit() { CLEANUP+=("$1"); }
+run_cleanup() {
+  local i
+  for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[i]}" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap run_cleanup EXIT
+# Stops a background server started by a test.
+stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export HOIST_ROOT="$WORK/root"
 unset SOURCE_DATE_EPOCH
 
@@ -32,26 +43,34 @@ expect_error() {
 }
 
 # Starts a docker-registry (Distribution) on a free loopback port with its
-# storage under $WORK; sets REGISTRY=127.0.0.1:PORT. Stopped on exit.
+# storage under $WORK; sets REGISTRY=127.0.0.1:PORT and REGISTRY_PID. Stopped
+# on exit. Call again for a second registry (save $REGISTRY first).
+# With REGISTRY_TLS_CERT and REGISTRY_TLS_KEY set it serves HTTPS with them.
 # Usage: start_registry [EXTRA_CONFIG_YAML]
 start_registry() {
-  local auth=${1:-}  # optional extra config, e.g. an auth: block
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  mkdir -p "$WORK/registry"
-  cat >"$WORK/registry/config.yml" <<YML
+  local extra=${1:-}  # optional extra config, e.g. an auth: block
+  local port dir tls="" scheme=http curl_opts=()
+  port=$(free_port)
+  dir="$WORK/registry-$port"
+  mkdir -p "$dir"
+  if [ -n "${REGISTRY_TLS_CERT:-}" ]; then
+    tls=", tls: {certificate: $REGISTRY_TLS_CERT, key: $REGISTRY_TLS_KEY}"
+    scheme=https
+    curl_opts=(-k)
+  fi
+  cat >"$dir/config.yml" <<YML
 version: 0.1
 log: {level: error}
-storage: {filesystem: {rootdirectory: $WORK/registry/data}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:$port}
-$auth
+storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port$tls}
+$extra
 YML
-  docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   REGISTRY_PID=$!
-  trap 'kill $REGISTRY_PID 2>/dev/null; wait $REGISTRY_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  at_exit "stop_pid $REGISTRY_PID"
   for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && { REGISTRY=127.0.0.1:$port; return; }
+    curl -s "${curl_opts[@]}" -o /dev/null "$scheme://127.0.0.1:$port/v2/" && { REGISTRY=127.0.0.1:$port; return; }
     sleep 0.1
   done
-  fail "registry did not start: $(cat "$WORK/registry/log")"
+  fail "registry did not start: $(cat "$dir/log")"
 }

@@ -44,7 +44,7 @@ arm=$("$HOIST" push -q sample:arm64 "$REGISTRY/team/app:arm64")
 export BUILDAH_ISOLATION=chroot
 list=hoist-e2e-$$
 buildah manifest create "$list" >/dev/null
-trap 'buildah manifest rm "$list" >/dev/null 2>&1 || true; kill $REGISTRY_PID 2>/dev/null; wait $REGISTRY_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+at_exit "buildah manifest rm $list"
 buildah manifest add --tls-verify=false "$list" "docker://$REGISTRY/team/app:1" >/dev/null
 buildah manifest add --tls-verify=false "$list" "docker://$REGISTRY/team/app:arm64" >/dev/null
 buildah manifest push -q --tls-verify=false --all "$list" "docker://$REGISTRY/team/multi:1" >/dev/null 2>&1

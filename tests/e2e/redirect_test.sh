@@ -6,13 +6,12 @@ source "$(dirname "$0")/lib.sh"
 mkdir -p "$WORK/auth"
 htpasswd -Bbc "$WORK/auth/htpasswd" ci pw >/dev/null 2>&1
 start_registry "auth: {htpasswd: {realm: test, path: $WORK/auth/htpasswd}}"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 front=$(free_port)
 storage=$(free_port)
 python3 "$(dirname "$0")/helpers/redirect_proxy.py" "$front" "$storage" "${REGISTRY#*:}" "$WORK/storage.log" \
   "Basic $(printf ci:pw | base64)" &
 PROXY_PID=$!
-trap 'kill $PROXY_PID $REGISTRY_PID 2>/dev/null; wait $PROXY_PID $REGISTRY_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+at_exit "stop_pid $PROXY_PID"
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$front/v2/" && break; sleep 0.1; done
 export DOCKER_CONFIG="$WORK/docker"
 unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR

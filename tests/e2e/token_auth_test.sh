@@ -6,11 +6,11 @@ source "$(dirname "$0")/lib.sh"
 mkdir -p "$WORK/token"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token/key.pem" -out "$WORK/token/cert.pem" \
   -days 1 -subj /CN=hoist-test-token >/dev/null 2>&1
-tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tport=$(free_port)
 python3 "$(dirname "$0")/helpers/token_server.py" "$tport" "$WORK/token/key.pem" "$WORK/token/cert.pem" ci pushpass &
 TOKEN_PID=$!
+at_exit "stop_pid $TOKEN_PID"
 start_registry "auth: {token: {realm: http://127.0.0.1:$tport/token, service: test, issuer: test-issuer, rootcertbundle: $WORK/token/cert.pem}}"
-trap 'kill $TOKEN_PID $REGISTRY_PID 2>/dev/null; wait $TOKEN_PID $REGISTRY_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$tport/token" && break; sleep 0.1; done
 export DOCKER_CONFIG="$WORK/docker"
 unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
