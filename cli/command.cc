@@ -10,6 +10,15 @@ namespace hoist::cli {
 
 oci::Store Globals::open_store() const { return oci::Store(root.empty() ? oci::default_root() : root); }
 
+RemoteRegistry open_registry(const Globals&, const std::string& host,
+                             std::optional<publish::Credentials> credentials) {
+  RemoteRegistry r;
+  r.http = publish::make_curl_client();
+  r.registry = std::make_unique<publish::Registry>(host, *r.http,
+                                                   credentials ? *credentials : publish::CredentialStore().get(host));
+  return r;
+}
+
 std::string normalize_ref(const std::string& text) { return publish::parse_docker_ref(text).str(); }
 
 static bool is_hex(std::string_view s) {

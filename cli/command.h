@@ -9,6 +9,9 @@
 
 #include "oci/descriptor.h"
 #include "oci/store.h"
+#include "publish/credentials.h"
+#include "publish/http_client.h"
+#include "publish/registry.h"
 
 namespace hoist::cli {
 
@@ -32,6 +35,15 @@ void register_push(CLI::App&, Globals&);
 void register_pull(CLI::App&, Globals&);
 void register_login(CLI::App&, Globals&);
 void register_logout(CLI::App&, Globals&);
+
+// A registry host with its own HTTP client (TLS settings are per host).
+struct RemoteRegistry {
+  std::unique_ptr<publish::HttpClient> http;
+  std::unique_ptr<publish::Registry> registry;
+};
+// Connects to `host` with the credentials stored for it, or `credentials` when given (login).
+RemoteRegistry open_registry(const Globals& g, const std::string& host,
+                             std::optional<publish::Credentials> credentials = std::nullopt);
 
 // "busybox" -> "docker.io/library/busybox:latest"; throws hoist::Error naming the input.
 std::string normalize_ref(const std::string& text);

@@ -42,7 +42,7 @@ std::string prompt(const char* label, bool echo) {
 
 }  // namespace
 
-void register_login(CLI::App& app, Globals&) {
+void register_login(CLI::App& app, Globals& g) {
   struct Opts {
     std::string server, username, password;
     bool password_stdin = false;
@@ -53,7 +53,7 @@ void register_login(CLI::App& app, Globals&) {
   cmd->add_option("-u,--username", o->username, "Username");
   cmd->add_option("-p,--password", o->password, "Password (prefer --password-stdin)");
   cmd->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
-  cmd->callback([o] {
+  cmd->callback([o, &g] {
     if (o->password_stdin && !o->password.empty()) throw Error("--password and --password-stdin are mutually exclusive");
     if (o->password_stdin && o->username.empty()) throw Error("--password-stdin needs --username");
     std::string host = login_host(o->server);
@@ -71,9 +71,8 @@ void register_login(CLI::App& app, Globals&) {
     publish::Credentials creds;
     creds.username = user;
     creds.password = pass;
-    auto http = publish::make_curl_client();
-    publish::Registry registry(host, *http, creds);
-    bool ok = with_context("logging in to " + host, [&] { return registry.check_login(); });
+    auto remote = open_registry(g, host, creds);
+    bool ok = with_context("logging in to " + host, [&] { return remote.registry->check_login(); });
     if (!ok) throw Error("unauthorized: " + host + " refused the username or password");
     publish::CredentialStore store;
     store.store(host, creds);

@@ -22,10 +22,9 @@ void register_pull(CLI::App& app, Globals& g) {
     auto ref = publish::parse_docker_ref(o->ref);
     oci::Platform platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);
     oci::Store store = g.open_store();
-    auto http = publish::make_curl_client();
-    publish::Registry registry(ref.domain, *http, publish::CredentialStore().get(ref.domain));
+    auto remote = open_registry(g, ref.domain);
     with_context("pulling " + ref.str(), [&] {
-      publish::RegistrySource src(registry, ref);
+      publish::RegistrySource src(*remote.registry, ref);
       oci::Descriptor root = src.root();
       if (oci::media::is_index(root.media_type)) {
         auto index = oci::Index::parse(src.read_manifest(root));

@@ -25,10 +25,9 @@ void register_push(CLI::App& app, Globals& g) {
     std::string dest_text = o->dest.empty() ? img.ref : o->dest;
     if (dest_text.empty()) throw Error("image " + o->local + " has no name: give a destination reference");
     auto dest = publish::with_default_tag(publish::parse_normalized(dest_text));
-    auto http = publish::make_curl_client();
-    publish::Registry registry(dest.domain, *http, publish::CredentialStore().get(dest.domain));
+    auto remote = open_registry(g, dest.domain);
     publish::StoreSource src(store, img.manifest);
-    publish::RegistrySink sink(registry, dest);
+    publish::RegistrySink sink(*remote.registry, dest);
     auto stats = with_context("pushing " + o->local + " to " + dest.str(), [&] { return publish::copy(src, sink, {}); });
     if (!o->digestfile.empty()) fs::write_file_atomic(o->digestfile, img.manifest.digest.str() + "\n");
     if (!o->quiet)
