@@ -10,6 +10,13 @@ namespace hoist::cli {
 
 oci::Store Globals::open_store() const { return oci::Store(root.empty() ? oci::default_root() : root); }
 
+void add_registry_flags(CLI::App* cmd, Globals& g) {
+  // A flag, so `--tls-verify=false` works but `--tls-verify x` leaves x alone (as Go's bool flags do).
+  cmd->add_flag("--tls-verify", g.tls_verify,
+                "Require HTTPS and verify certificates (default true; =false also allows plain HTTP)");
+  cmd->add_option("--cert-dir", g.cert_dir, "Use DIR's *.crt, *.cert and *.key instead of certs.d")->type_name("DIR");
+}
+
 RemoteRegistry open_registry(const Globals&, const std::string& host,
                              std::optional<publish::Credentials> credentials) {
   RemoteRegistry r;

@@ -18,7 +18,13 @@ namespace hoist::cli {
 struct Globals {
   std::string root;  // --root / HOIST_ROOT
   oci::Store open_store() const;
+  // Registry connection flags, as podman/skopeo spell them.
+  std::optional<bool> tls_verify;  // --tls-verify[=false]
+  std::string cert_dir;            // --cert-dir DIR
 };
+
+// Adds --tls-verify and --cert-dir to a command that talks to registries.
+void add_registry_flags(CLI::App* cmd, Globals& g);
 
 
 void register_import(CLI::App&, Globals&);

@@ -53,6 +53,7 @@ void register_login(CLI::App& app, Globals& g) {
   cmd->add_option("-u,--username", o->username, "Username");
   cmd->add_option("-p,--password", o->password, "Password (prefer --password-stdin)");
   cmd->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
+  add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
     if (o->password_stdin && !o->password.empty()) throw Error("--password and --password-stdin are mutually exclusive");
     if (o->password_stdin && o->username.empty()) throw Error("--password-stdin needs --username");

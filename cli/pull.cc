@@ -18,6 +18,7 @@ void register_pull(CLI::App& app, Globals& g) {
   cmd->add_option("reference", o->ref, "Image reference, NAME[:TAG|@DIGEST]")->required();
   cmd->add_option("--platform", o->platform, "Platform to pull from a multi-platform image (default: this machine)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the digest");
+  add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
     auto ref = publish::parse_docker_ref(o->ref);
     oci::Platform platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);

@@ -19,6 +19,7 @@ void register_push(CLI::App& app, Globals& g) {
   cmd->add_option("destination", o->dest, "Registry reference to push to (default: the image's own name)");
   cmd->add_option("--digestfile", o->digestfile, "Write the pushed manifest's digest to this file");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the digest");
+  add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
     oci::Store store = g.open_store();
     auto img = find_image(store, o->local);
