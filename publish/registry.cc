@@ -27,10 +27,12 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
-Registry::Registry(std::string host, HttpClient& http, Credentials credentials)
-    : host_(std::move(host)), http_(http), auth_(http, host_, std::move(credentials)) {
-  std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
-  base_ = (is_loopback(host_) ? "http://" : "https://") + api_host;
+Registry::Registry(std::string host, HttpClient& http, Credentials credentials, std::string base_url)
+    : host_(std::move(host)), base_(std::move(base_url)), http_(http), auth_(http, host_, std::move(credentials)) {
+  if (base_.empty()) {
+    std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
+    base_ = (is_loopback(host_) ? "http://" : "https://") + api_host;
+  }
 }
 
 HttpResponse Registry::send(HttpRequest req, const std::string& scope, layers::Writer* sink) {

@@ -12,9 +12,10 @@ namespace hoist::publish {
 
 class Registry {
  public:
-  // `host` as in a reference ("127.0.0.1:5000", "docker.io"). Loopback hosts
+  // `host` as in a reference ("127.0.0.1:5000", "docker.io"); `base_url` where
+  // its API is ("https://registry-1.docker.io"). Without one, loopback hosts
   // are spoken to over plain HTTP, as docker does; all others over HTTPS.
-  Registry(std::string host, HttpClient& http, Credentials credentials = {});
+  Registry(std::string host, HttpClient& http, Credentials credentials = {}, std::string base_url = "");
 
   const std::string& host() const { return host_; }
 
