@@ -15,6 +15,8 @@ void add_registry_flags(CLI::App* cmd, Globals& g) {
   cmd->add_flag("--tls-verify", g.tls_verify,
                 "Require HTTPS and verify certificates (default true; =false also allows plain HTTP)");
   cmd->add_option("--cert-dir", g.cert_dir, "Use DIR's *.crt, *.cert and *.key instead of certs.d")->type_name("DIR");
+  cmd->add_option("--retry", g.retry, "Retries of a failed registry request (default 3)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--retry-delay", g.retry_delay, "Delay before the first retry, doubled after each (default 2s)");
 }
 
 RemoteRegistry open_registry(const Globals&, const std::string& host,

@@ -21,9 +21,11 @@ struct Globals {
   // Registry connection flags, as podman/skopeo spell them.
   std::optional<bool> tls_verify;  // --tls-verify[=false]
   std::string cert_dir;            // --cert-dir DIR
+  int retry = 3;                   // --retry: attempts after the first, as buildah
+  std::string retry_delay = "2s";  // --retry-delay: the first backoff, doubled each time
 };
 
-// Adds --tls-verify and --cert-dir to a command that talks to registries.
+// Adds --tls-verify, --cert-dir, --retry and --retry-delay to a command that talks to registries.
 void add_registry_flags(CLI::App* cmd, Globals& g);
 
 
