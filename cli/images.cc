@@ -2,6 +2,7 @@
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "common/human_size.h"
 #include "oci/image_config.h"
 #include "oci/media_types.h"
 #include "publish/reference.h"
@@ -9,19 +10,6 @@
 namespace hoist::cli {
 
 namespace {
-
-std::string human_size(int64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
-  return buf;
-}
 
 // "2024-01-02T03:04:05Z" -> "3 days ago", as docker images shows it.
 std::string human_age(const std::string& created) {
@@ -75,7 +63,7 @@ void register_images(CLI::App& app, Globals& g) {
         continue;
       }
       std::printf("%-40s %-16s %-14s %-20s %s\n", repo.c_str(), tag.c_str(), short_id.c_str(),
-                  human_age(created).c_str(), human_size(size).c_str());
+                  human_age(created).c_str(), human_size(static_cast<uint64_t>(size)).c_str());
     }
   });
 }

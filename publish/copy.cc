@@ -1,39 +1,162 @@
-#include "publish/image_io.h"
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "common/error.h"
 #include "oci/media_types.h"
+#include "publish/image_io.h"
 
 namespace hoist::publish {
 
 namespace {
 
+using State = CopyProgress::State;
+
+// Reports the bytes of one blob as they pass through to `out`.
+class CountingWriter : public layers::Writer {
+ public:
+  CountingWriter(layers::Writer& out, CopyProgress* p, const oci::Descriptor& d) : out_(out), p_(p), d_(d) {}
+  void write(const void* data, size_t n) override {
+    out_.write(data, n);
+    bytes_ += n;
+    if (p_) p_->update(d_, State::Transferring, bytes_);
+  }
+
+ private:
+  layers::Writer& out_;
+  CopyProgress* p_;
+  const oci::Descriptor& d_;
+  uint64_t bytes_ = 0;
+};
+
+class CountingReader : public layers::Reader {
+ public:
+  CountingReader(std::unique_ptr<layers::Reader> in, CopyProgress* p, const oci::Descriptor& d)
+      : in_(std::move(in)), p_(p), d_(d) {}
+  size_t read(void* data, size_t n) override {
+    size_t got = in_->read(data, n);
+    bytes_ += got;
+    if (p_) p_->update(d_, got ? State::Transferring : State::Verifying, bytes_);
+    return got;
+  }
+
+ private:
+  std::unique_ptr<layers::Reader> in_;
+  CopyProgress* p_;
+  const oci::Descriptor& d_;
+  uint64_t bytes_ = 0;
+};
+
+// The source as a sink sees it while copying one blob. A sink that finishes
+// without reading it got the blob some other way: a registry mount.
+class WatchedSource : public ImageSource {
+ public:
+  WatchedSource(ImageSource& inner, CopyProgress* p) : inner_(inner), p_(p) {}
+  oci::Descriptor root() override { return inner_.root(); }
+  std::string read_manifest(const oci::Descriptor& d) override { return inner_.read_manifest(d); }
+  void read_blob(const oci::Descriptor& d, layers::Writer& out) override {
+    read_ = true;
+    CountingWriter counted(out, p_, d);
+    inner_.read_blob(d, counted);
+    if (p_) p_->update(d, State::Verifying, static_cast<uint64_t>(d.size));
+  }
+  std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
+    read_ = true;
+    return std::make_unique<CountingReader>(inner_.open_blob(d), p_, d);
+  }
+  bool concurrent() const override { return inner_.concurrent(); }
+  bool read() const { return read_; }
+
+ private:
+  ImageSource& inner_;
+  CopyProgress* p_;
+  bool read_ = false;
+};
+
 struct Copier {
   ImageSource& src;
   ImageSink& sink;
-  CopyStats stats;
+  const CopyOptions& options;
+  std::vector<oci::Descriptor> blobs;                                // each once, in manifest order
+  std::vector<std::pair<oci::Descriptor, std::string>> documents;   // children before their index
+  std::set<oci::Digest> seen;
 
-  void blob(const oci::Descriptor& d) {
-    if (sink.has_blob(d)) {
-      ++stats.blobs_skipped;
-      return;
-    }
-    with_context("copying blob " + d.digest.str(), [&] { sink.copy_blob(d, src); });
-    ++stats.blobs_copied;
-    stats.bytes += static_cast<uint64_t>(d.size);
-  }
-
-  void document(const oci::Descriptor& d) {
+  void walk(const oci::Descriptor& d) {
     std::string bytes = src.read_manifest(d);
     if (oci::media::is_index(d.media_type)) {
-      for (auto& child : oci::Index::parse(bytes).manifests) document(child);
+      for (auto& child : oci::Index::parse(bytes).manifests) walk(child);
     } else if (oci::media::is_manifest(d.media_type)) {
       oci::Manifest m = oci::Manifest::parse(bytes);
-      blob(m.config);
-      for (auto& l : m.layers) blob(l);
+      add_blob(m.config);
+      for (auto& l : m.layers) add_blob(l);
     } else {
       throw Error("unsupported manifest media type \"" + d.media_type + "\" for " + d.digest.str());
     }
-    sink.write_manifest(d, bytes);
+    documents.emplace_back(d, std::move(bytes));
+  }
+
+  void add_blob(const oci::Descriptor& d) {
+    if (seen.insert(d.digest).second) blobs.push_back(d);
+  }
+
+  void report(const oci::Descriptor& d, State s, uint64_t bytes) {
+    if (options.progress) options.progress->update(d, s, bytes);
+  }
+
+  void transfer(const oci::Descriptor& d, CopyStats& stats, std::mutex& stats_mu) {
+    if (sink.has_blob(d)) {
+      report(d, State::Exists, static_cast<uint64_t>(d.size));
+      std::lock_guard lock(stats_mu);
+      ++stats.blobs_skipped;
+      return;
+    }
+    WatchedSource watched(src, options.progress);
+    with_context("copying blob " + d.digest.str(), [&] { sink.copy_blob(d, watched); });
+    report(d, watched.read() ? State::Done : State::Mounted, static_cast<uint64_t>(d.size));
+    std::lock_guard lock(stats_mu);
+    if (watched.read()) {
+      ++stats.blobs_copied;
+      stats.bytes += static_cast<uint64_t>(d.size);
+    } else {
+      ++stats.blobs_mounted;
+    }
+  }
+
+  // Runs transfer() over `blobs` on up to `jobs` threads; the first failure
+  // stops new transfers and is rethrown once the running ones end.
+  CopyStats transfer_all() {
+    CopyStats stats;
+    std::mutex stats_mu;
+    for (auto& b : blobs) report(b, State::Waiting, 0);
+    unsigned jobs = src.concurrent() && sink.concurrent() ? std::max(1u, options.jobs) : 1u;
+    jobs = std::min<unsigned>(jobs, static_cast<unsigned>(blobs.size()));
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr first_error;
+    std::mutex error_mu;
+    auto worker = [&] {
+      while (!failed) {
+        size_t i = next++;
+        if (i >= blobs.size()) return;
+        try {
+          transfer(blobs[i], stats, stats_mu);
+        } catch (...) {
+          std::lock_guard lock(error_mu);
+          if (!first_error) first_error = std::current_exception();
+          failed = true;
+        }
+      }
+    };
+    if (jobs <= 1) {
+      worker();
+    } else {
+      std::vector<std::jthread> threads;
+      for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
+    }
+    if (first_error) std::rethrow_exception(first_error);
+    return stats;
   }
 };
 
@@ -45,12 +168,14 @@ void ImageSink::copy_blob(const oci::Descriptor& d, ImageSource& source) {
   up->commit();
 }
 
-CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags) {
-  Copier c{source, sink, {}};
+CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags, const CopyOptions& options) {
+  Copier c{source, sink, options, {}, {}, {}};
   oci::Descriptor root = source.root();
-  c.document(root);
+  c.walk(root);
+  CopyStats stats = c.transfer_all();
+  for (auto& [d, bytes] : c.documents) sink.write_manifest(d, bytes);
   sink.finish(root, tags);
-  return c.stats;
+  return stats;
 }
 
 }  // namespace hoist::publish

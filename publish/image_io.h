@@ -25,6 +25,8 @@ class ImageSource {
   // default the blob is spooled to an unlinked temp file; sources that hold
   // blobs as files open them directly.
   virtual std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d);
+  // True when read_blob/open_blob may run on several threads at once.
+  virtual bool concurrent() const { return false; }
 };
 
 // A blob being written to a sink; commit() verifies and publishes it.
@@ -47,12 +49,31 @@ class ImageSink {
   // Names the root document with `tags` (full normalised references) and
   // finishes the output (index.json, manifest.json, closing a tar, ...).
   virtual void finish(const oci::Descriptor& root, const std::vector<std::string>& tags) = 0;
+  // True when has_blob/copy_blob/write_blob may run on several threads at once.
+  virtual bool concurrent() const { return false; }
 };
 
 struct CopyStats {
-  uint64_t blobs_copied = 0;
-  uint64_t blobs_skipped = 0;
-  uint64_t bytes = 0;
+  uint64_t blobs_copied = 0;   // bytes read from the source and sent
+  uint64_t blobs_mounted = 0;  // obtained by the sink without reading the source (a registry mount)
+  uint64_t blobs_skipped = 0;  // already in the sink
+  uint64_t bytes = 0;          // of the copied blobs
+};
+
+// What happens to each blob of a copy, for a progress display. Called from
+// the copy's worker threads, so implementations synchronise themselves.
+class CopyProgress {
+ public:
+  enum class State { Waiting, Transferring, Verifying, Done, Exists, Mounted };
+  virtual ~CopyProgress() = default;
+  // `bytes` is how much of the blob has moved so far.
+  virtual void update(const oci::Descriptor& blob, State state, uint64_t bytes) = 0;
+};
+
+struct CopyOptions {
+  // Blob transfers at once, when both ends are concurrent (as docker's 3 downloads / 5 uploads).
+  unsigned jobs = 4;
+  CopyProgress* progress = nullptr;
 };
 
 // Unpacks the layers of an image manifest into `dest`, lowest first, applying
@@ -61,7 +82,10 @@ struct CopyStats {
 void unpack_image(ImageSource& source, const oci::Descriptor& manifest, const std::string& dest);
 
 // Copies the image (and, for an index, every manifest it lists) from source
-// to sink: blobs first, children before the index, the root last.
-CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags);
+// to sink: blobs first (several at once when both ends allow), children
+// before the index, the root last. The first failure stops the copy before
+// any manifest is written.
+CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags,
+               const CopyOptions& options = {});
 
 }  // namespace hoist::publish

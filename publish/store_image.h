@@ -18,6 +18,7 @@ class StoreSource : public ImageSource {
   std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
     return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
   }
+  bool concurrent() const override { return true; }
 
  private:
   const oci::Store& store_;
@@ -31,6 +32,8 @@ class StoreSink : public ImageSink {
   std::unique_ptr<BlobUpload> write_blob(const oci::Descriptor& d) override;
   void write_manifest(const oci::Descriptor& d, const std::string& bytes) override;
   void finish(const oci::Descriptor& root, const std::vector<std::string>& tags) override;
+  // Each blob goes through its own temp file.
+  bool concurrent() const override { return true; }
 
  private:
   oci::Store& store_;
