@@ -11,7 +11,12 @@
 #include "oci/store.h"
 #include "publish/credentials.h"
 #include "publish/http_client.h"
+#include "publish/reference.h"
 #include "publish/registry.h"
+
+namespace hoist::publish {
+class RegistrySource;
+}
 
 namespace hoist::cli {
 
@@ -43,6 +48,21 @@ void register_push(CLI::App&, Globals&);
 void register_pull(CLI::App&, Globals&);
 void register_login(CLI::App&, Globals&);
 void register_logout(CLI::App&, Globals&);
+void register_copy(CLI::App&, Globals&);
+void register_manifest(CLI::App&, Globals&);
+
+// A registry reference as typed, with or without skopeo's "docker://".
+publish::Reference remote_ref(const std::string& text);
+// For an index and a non-empty `platform`, narrows `src` to that platform's manifest; returns the root.
+oci::Descriptor narrow_to_platform(publish::RegistrySource& src, const std::string& platform, const std::string& what);
+
+struct RemoteCopyOptions {
+  std::string source, destination, platform, progress = "auto";
+  bool quiet = false;
+};
+void add_remote_copy_flags(CLI::App* cmd, RemoteCopyOptions& o);
+// Registry to registry, for `copy` and `tag --remote`.
+void copy_remote(Globals& g, const RemoteCopyOptions& o);
 
 // A registry host with its own HTTP client (TLS settings are per host).
 struct RemoteRegistry {

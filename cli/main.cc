@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
                    hoist::cli::register_rmi, hoist::cli::register_tag, hoist::cli::register_save,
                    hoist::cli::register_export, hoist::cli::register_prune, hoist::cli::register_load,
                    hoist::cli::register_build, hoist::cli::register_push, hoist::cli::register_pull,
-                   hoist::cli::register_login, hoist::cli::register_logout})
+                   hoist::cli::register_login, hoist::cli::register_logout,
+                   hoist::cli::register_copy, hoist::cli::register_manifest})
     reg(app, globals);
   try {
     app.parse(argc, argv);

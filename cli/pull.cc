@@ -21,16 +21,12 @@ void register_pull(CLI::App& app, Globals& g) {
   add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
     auto ref = publish::parse_docker_ref(o->ref);
-    oci::Platform platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);
+    std::string platform = o->platform.empty() ? oci::format_platform(oci::host_platform()) : o->platform;
     oci::Store store = g.open_store();
     auto remote = open_registry(g, ref.domain);
     with_context("pulling " + ref.str(), [&] {
       publish::RegistrySource src(*remote.registry, ref);
-      oci::Descriptor root = src.root();
-      if (oci::media::is_index(root.media_type)) {
-        auto index = oci::Index::parse(src.read_manifest(root));
-        src.set_root(publish::select_platform(index, platform, ref.str()));
-      }
+      narrow_to_platform(src, platform, ref.str());
       publish::StoreSink sink(store);
       auto stats = publish::copy(src, sink, {ref.str()});
       if (!o->quiet)
