@@ -1,0 +1,142 @@
+#include "builder/sandbox.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "builder/interrupt_guard.h"
+#include "builder/mountpoints.h"
+#include "builder/sandbox_child.h"
+#include "builder/sandbox_report.h"
+#include "common/error.h"
+#include "common/fd.h"
+#include "common/fs.h"
+
+namespace hoist::builder {
+
+namespace {
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe(const char* what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("pipe", what);
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// Whatever leaves run_sandboxed (an exception from the output callback
+// included), the sandbox is killed and the helper reaped: no process of it
+// outlives the call.
+class Helper {
+ public:
+  explicit Helper(pid_t pid) : pid_(pid) {}
+  ~Helper() {
+    if (pid_ <= 0) return;
+    if (pid1_ > 0) ::kill(pid1_, SIGKILL);
+    ::kill(pid_, SIGKILL);  // its death kills PID 1 too (parent-death signal)
+    wait();
+  }
+  void set_pid1(pid_t p) { pid1_ = p; }
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+  pid_t pid1_ = -1;
+};
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit " + std::to_string(WEXITSTATUS(status));
+}
+
+void validate(const SandboxSpec& spec) {
+  if (spec.argv.empty()) throw Error("sandbox: no command to run");
+  if (spec.workdir.empty() || spec.workdir[0] != '/')
+    throw Error("sandbox: working directory is not absolute: " + spec.workdir);
+  if (spec.rootfs.empty()) throw Error("sandbox: no rootfs mount point");
+}
+
+}  // namespace
+
+SandboxResult run_sandboxed(const SandboxSpec& spec) {
+  validate(spec);
+  fs::TempDir etc_dir("", "hoist-etc-");
+  write_etc_files(etc_dir.path(), spec.hostname);
+  Pipe report = make_pipe("sandbox report");
+  Pipe output;
+  if (spec.output) output = make_pipe("sandbox output");
+
+  InterruptGuard guard;
+  ChildSetup setup;
+  setup.spec = &spec;
+  setup.etc_dir = etc_dir.path();
+  setup.report_fd = report.write.get();
+  setup.output_fd = output.write.valid() ? output.write.get() : -1;
+  setup.hoist_pid = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork", "sandbox helper");
+  if (pid == 0) run_sandbox_helper(setup);
+  Helper helper(pid);
+  report.write.reset();
+  output.write.reset();
+
+  Report r;
+  ReportReader reader;
+  std::vector<pollfd> fds = {{report.read.get(), POLLIN, 0}};
+  if (output.read.valid()) fds.push_back({output.read.get(), POLLIN, 0});
+  char buf[65536];
+  size_t open = fds.size();
+  while (open > 0) {
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw_sys("poll", "sandbox pipes");
+    }
+    for (auto& p : fds) {
+      if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(p.fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        throw_sys("read", "sandbox pipe");
+      }
+      if (n == 0) {
+        p.fd = -1;  // poll skips negative descriptors
+        --open;
+      } else if (p.fd == report.read.get()) {
+        if (reader.feed(std::string_view(buf, static_cast<size_t>(n)), r)) {
+          helper.set_pid1(*r.pid1);
+          guard.watch(*r.pid1);
+        }
+      } else {
+        spec.output(std::string_view(buf, static_cast<size_t>(n)));
+      }
+    }
+  }
+  int helper_status = helper.wait();
+  reader.finish();
+
+  remove_mountpoints(spec.layers.upper, r.mountpoints);
+  if (!r.error.empty()) throw Error(r.error);
+  if (!r.wait_status) throw Error("sandbox helper ended without a status (" + describe_status(helper_status) + ")");
+  SandboxResult result;
+  if (WIFSIGNALED(*r.wait_status)) {
+    result.signal = WTERMSIG(*r.wait_status);
+  } else {
+    result.exit_code = WEXITSTATUS(*r.wait_status);
+  }
+  result.interrupted = guard.interrupted();
+  return result;
+}
+
+}  // namespace hoist::builder

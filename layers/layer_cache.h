@@ -1,0 +1,43 @@
+#pragma once
+// Unpacked layers, one directory per diffID under $HOIST_ROOT/layers, used
+// read-only as overlayfs lower directories. Each layer is unpacked once, in
+// overlay-whiteout mode, verified against its digest and diffID while it
+// streams, and published by a rename only when complete.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "layers/stream.h"
+#include "oci/descriptor.h"
+#include "oci/digest.h"
+
+namespace hoist::layers {
+
+// Opens the blob of a layer for reading (from the store, a registry, ...);
+// keeps the cache free of where blobs come from.
+using BlobOpener = std::function<std::unique_ptr<Reader>(const oci::Descriptor&)>;
+
+class LayerCache {
+ public:
+  // `root` is $HOIST_ROOT; the cache lives in `root`/layers (created if missing).
+  explicit LayerCache(const std::string& root);
+
+  // The directory of the layer with this diffID, whether or not it is unpacked yet.
+  std::string path(const oci::Digest& diff_id) const;
+  // True when the layer is completely unpacked.
+  bool has(const oci::Digest& diff_id) const;
+
+  // Returns the unpacked directory, unpacking `layer` first when it is not
+  // there. Concurrent callers (threads or processes) for one diffID wait for
+  // each other; the blob is read once. Throws hoist::Error naming the layer
+  // when the blob does not match its digest or `diff_id`; nothing is left.
+  std::string ensure(const oci::Descriptor& layer, const oci::Digest& diff_id, const BlobOpener& open);
+
+ private:
+  void remove_leftovers(const std::string& hex) const;
+
+  std::string dir_;
+  bool user_xattr_;
+};
+
+}  // namespace hoist::layers
