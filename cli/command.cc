@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 
+#include "builder/duration.h"
 #include "common/error.h"
 #include "oci/media_types.h"
 #include "publish/reference.h"
+#include "publish/registry_endpoint.h"
 
 namespace hoist::cli {
 
@@ -12,19 +14,40 @@ oci::Store Globals::open_store() const { return oci::Store(root.empty() ? oci::d
 
 void add_registry_flags(CLI::App* cmd, Globals& g) {
   // A flag, so `--tls-verify=false` works but `--tls-verify x` leaves x alone (as Go's bool flags do).
-  cmd->add_flag("--tls-verify", g.tls_verify,
-                "Require HTTPS and verify certificates (default true; =false also allows plain HTTP)");
+  // Through a function: CLI11 would set an optional<bool> to false when the flag is absent.
+  cmd->add_flag_function("--tls-verify", [&g](std::int64_t n) { g.tls_verify = n > 0; },
+                         "Require HTTPS and verify certificates (default true; =false also allows plain HTTP)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--cert-dir", g.cert_dir, "Use DIR's *.crt, *.cert and *.key instead of certs.d")->type_name("DIR");
   cmd->add_option("--retry", g.retry, "Retries of a failed registry request (default 3)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--retry-delay", g.retry_delay, "Delay before the first retry, doubled after each (default 2s)");
 }
 
-RemoteRegistry open_registry(const Globals&, const std::string& host,
+RemoteRegistry open_registry(const Globals& g, const std::string& host,
                              std::optional<publish::Credentials> credentials) {
+  auto retry_delay = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(
+      with_context("--retry-delay", [&] { return builder::parse_go_duration(g.retry_delay); })));
+  if (!credentials) {
+    try {
+      credentials = publish::CredentialStore().get(host);
+    } catch (const Error& e) {
+      // docker stops here; a broken credential helper should not block pulls of public images.
+      std::fprintf(stderr, "hoist: warning: %s; continuing without credentials for %s\n", e.describe().c_str(),
+                   host.c_str());
+      credentials.emplace();
+    }
+  }
+  publish::EndpointOptions options;
+  options.tls_verify = g.tls_verify;
+  options.cert_dir = g.cert_dir;
+  options.certs_roots = publish::default_certs_roots();
+  options.insecure_registries = publish::default_insecure_registries();
+  publish::Endpoint endpoint = publish::resolve_endpoint(host, options);
   RemoteRegistry r;
-  r.http = publish::make_curl_client();
-  r.registry = std::make_unique<publish::Registry>(host, *r.http,
-                                                   credentials ? *credentials : publish::CredentialStore().get(host));
+  r.http = publish::make_curl_client(endpoint.tls);
+  std::string base_url = publish::pick_base_url(endpoint, *r.http);
+  r.registry = std::make_unique<publish::Registry>(host, *r.http, base_url, *credentials);
+  r.registry->set_retry(g.retry, retry_delay);
   return r;
 }
 

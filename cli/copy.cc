@@ -46,6 +46,9 @@ void copy_remote(Globals& g, const RemoteCopyOptions& o) {
     publish::RegistrySource src(*src_remote.registry, src_ref);
     oci::Descriptor root = narrow_to_platform(src, o.platform, src_ref.str());
     publish::RegistrySink sink(*dst_registry, dst_ref);
+    // Within one registry every blob can be mounted from the source repository.
+    if (dst_ref.domain == src_ref.domain && dst_ref.path != src_ref.path)
+      sink.set_mount_sources([from = src_ref.path](const oci::Digest&) { return std::vector<std::string>{from}; });
     std::unique_ptr<publish::ProgressDisplay> progress;
     if (!o.quiet) progress = publish::make_stdout_progress(o.progress, "copying");
     auto stats = publish::copy(src, sink, {}, {.progress = progress.get()});

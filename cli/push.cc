@@ -1,7 +1,8 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
-#include "publish/credentials.h"
+#include "publish/blob_sources.h"
+#include "publish/progress_display.h"
 #include "publish/reference.h"
 #include "publish/registry_image.h"
 #include "publish/store_image.h"
@@ -10,7 +11,7 @@ namespace hoist::cli {
 
 void register_push(CLI::App& app, Globals& g) {
   struct Opts {
-    std::string local, dest, digestfile;
+    std::string local, dest, digestfile, progress = "auto";
     bool quiet = false;
   };
   auto o = std::make_shared<Opts>();
@@ -19,6 +20,7 @@ void register_push(CLI::App& app, Globals& g) {
   cmd->add_option("destination", o->dest, "Registry reference to push to (default: the image's own name)");
   cmd->add_option("--digestfile", o->digestfile, "Write the pushed manifest's digest to this file");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the digest");
+  cmd->add_option("--progress", o->progress, "auto, tty or plain (default auto)");
   add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
     oci::Store store = g.open_store();
@@ -29,11 +31,18 @@ void register_push(CLI::App& app, Globals& g) {
     auto remote = open_registry(g, dest.domain);
     publish::StoreSource src(store, img.manifest);
     publish::RegistrySink sink(*remote.registry, dest);
-    auto stats = with_context("pushing " + o->local + " to " + dest.str(), [&] { return publish::copy(src, sink, {}); });
+    sink.set_mount_sources(publish::mount_sources(store, dest));
+    std::unique_ptr<publish::ProgressDisplay> progress;
+    if (!o->quiet) progress = publish::make_stdout_progress(o->progress, "uploading");
+    auto stats = with_context("pushing " + o->local + " to " + dest.str(),
+                              [&] { return publish::copy(src, sink, {}, {.progress = progress.get()}); });
+    if (progress) progress->finish();
+    publish::record_blob_sources(store, img.manifest, dest);
     if (!o->digestfile.empty()) fs::write_file_atomic(o->digestfile, img.manifest.digest.str() + "\n");
     if (!o->quiet)
-      std::printf("Pushed %s: %llu blobs uploaded, %llu already there\n", dest.str().c_str(),
-                  static_cast<unsigned long long>(stats.blobs_copied), static_cast<unsigned long long>(stats.blobs_skipped));
+      std::printf("Pushed %s: %llu blobs uploaded, %llu mounted, %llu already there\n", dest.str().c_str(),
+                  static_cast<unsigned long long>(stats.blobs_copied), static_cast<unsigned long long>(stats.blobs_mounted),
+                  static_cast<unsigned long long>(stats.blobs_skipped));
     std::printf("%s\n", img.manifest.digest.str().c_str());
   });
 }

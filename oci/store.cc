@@ -175,4 +175,49 @@ Store::PruneResult Store::prune() {
   return r;
 }
 
+namespace {
+
+// Enough to find a sibling repository; an old base image pushed everywhere must not grow a file without end.
+constexpr size_t kMaxBlobSources = 16;
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::string text = fs::read_file(path);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (end > pos) lines.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+void Store::add_blob_sources(const std::vector<Digest>& blobs, const std::string& host_and_repo) {
+  std::string dir = root_ + "/sources";
+  with_context("recording where blobs came from in " + dir, [&] {
+    fs::mkdir_p(dir);
+    fs::FileLock lock(root_ + "/sources.lock");
+    for (auto& d : blobs) {
+      std::string path = dir + "/" + std::string(d.hex());
+      std::vector<std::string> sources = fs::exists(path) ? read_lines(path) : std::vector<std::string>{};
+      if (!sources.empty() && sources.front() == host_and_repo) continue;
+      std::erase(sources, host_and_repo);
+      sources.insert(sources.begin(), host_and_repo);
+      if (sources.size() > kMaxBlobSources) sources.resize(kMaxBlobSources);
+      std::string text;
+      for (auto& s : sources) text += s + "\n";
+      fs::write_file_atomic(path, text);
+    }
+  });
+}
+
+std::vector<std::string> Store::blob_sources(const Digest& d) const {
+  std::string path = root_ + "/sources/" + std::string(d.hex());
+  if (!fs::exists(path)) return {};
+  return with_context("reading blob sources " + path, [&] { return read_lines(path); });
+}
+
 }  // namespace hoist::oci

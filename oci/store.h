@@ -66,6 +66,14 @@ class Store {
   // Removes blobs nothing in index.json references, and stale temp files.
   PruneResult prune();
 
+  // Registry repositories ("host/path") a blob is known to be in because it was
+  // pulled from or pushed to them, as containerd's distribution-source labels:
+  // where a push to another repository of the host can mount it from. Kept
+  // per blob under $HOIST_ROOT/sources (outside the layout, which other tools
+  // read), most recent first, a few per blob; updated under a lock.
+  void add_blob_sources(const std::vector<Digest>& blobs, const std::string& host_and_repo);
+  std::vector<std::string> blob_sources(const Digest& d) const;
+
  private:
   std::vector<Descriptor> read_index() const;
   void write_index(const std::vector<Descriptor>& entries);

@@ -37,9 +37,20 @@ class HttpClient {
   // Sends the request, following redirects. The response body goes to `sink`
   // when given and the status is 2xx, else into HttpResponse::body (bounded).
   // Throws hoist::Error on a transport failure (connection, TLS, timeout).
+  // Safe to call from several threads at once: blob copies run in parallel.
   virtual HttpResponse send(const HttpRequest& request, layers::Writer* sink = nullptr) = 0;
 };
 
-std::unique_ptr<HttpClient> make_curl_client();
+// How a client does TLS; one per registry host (see registry_endpoint.h).
+struct TlsConfig {
+  bool verify = true;                 // false: no peer or host name check (insecure registries)
+  std::vector<std::string> ca_files;  // PEM CAs trusted in addition to the system ones, as docker does
+  std::string client_cert, client_key;
+  // Appended to a TLS failure, e.g. "(put the registry's CA in …)": the user's
+  // fix depends on where the settings came from, which only the caller knows.
+  std::string fix_hint;
+};
+
+std::unique_ptr<HttpClient> make_curl_client(const TlsConfig& tls = {});
 
 }  // namespace hoist::publish

@@ -1,6 +1,9 @@
 #include "publish/registry.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "common/error.h"
 #include "layers/hashing_writer.h"
@@ -18,45 +21,109 @@ namespace {
 // Manifests above the distribution spec's 4 MiB are refused unread.
 constexpr size_t kMaxManifest = 4 << 20;
 
-bool is_loopback(const std::string& host) {
-  std::string h = host;
-  if (h.starts_with("[")) h = h.substr(1, h.find(']') - 1);
-  else if (auto colon = h.rfind(':'); colon != std::string::npos) h = h.substr(0, colon);
-  return h == "localhost" || h.starts_with("127.") || h == "::1";
-}
+std::string retries_text(int n) { return std::to_string(n) + (n == 1 ? " retry" : " retries"); }
+
+// Passes a download on to `out`, skipping the bytes an earlier try of the same
+// blob already delivered: a restarted GET sends the blob from its start again.
+// (A Range request would save those bytes, but whether the answer is a 206 or
+// a whole 200 is only known from headers the sink never sees.)
+class ResumingWriter : public layers::Writer {
+ public:
+  explicit ResumingWriter(layers::Writer& out) : out_(out) {}
+  void restart() { seen_ = 0; }
+  // True when `out` itself failed (a full disk): not something a retry fixes.
+  bool failed() const { return failed_; }
+  void write(const void* data, size_t n) override {
+    auto* p = static_cast<const char*>(data);
+    uint64_t skip = std::min<uint64_t>(n, delivered_ - std::min(seen_, delivered_));
+    seen_ += skip;
+    p += skip;
+    n -= static_cast<size_t>(skip);
+    if (n == 0) return;
+    try {
+      out_.write(p, n);
+    } catch (const Error&) {
+      failed_ = true;
+      throw;
+    }
+    seen_ += n;
+    delivered_ += n;
+  }
+
+ private:
+  layers::Writer& out_;
+  uint64_t seen_ = 0;       // of the current try
+  uint64_t delivered_ = 0;  // over all tries
+  bool failed_ = false;
+};
 
 }  // namespace
 
-Registry::Registry(std::string host, HttpClient& http, Credentials credentials, std::string base_url)
-    : host_(std::move(host)), base_(std::move(base_url)), http_(http), auth_(http, host_, std::move(credentials)) {
-  if (base_.empty()) {
-    std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
-    base_ = (is_loopback(host_) ? "http://" : "https://") + api_host;
+Registry::Registry(std::string host, HttpClient& http, std::string base_url, Credentials credentials)
+    : host_(std::move(host)), base_(std::move(base_url)), http_(http), auth_(http, host_, std::move(credentials)) {}
+
+void Registry::set_retry(int retries, std::chrono::milliseconds first_delay) {
+  retry_ = RetryPolicy{std::max(retries, 0), first_delay};
+}
+
+HttpResponse Registry::send_once(HttpRequest req, const Scopes& scopes, layers::Writer* sink) {
+  auto with_auth = [&](const std::string& header) {
+    HttpRequest r = req;
+    if (!header.empty()) r.headers.push_back("Authorization: " + header);
+    return r;
+  };
+  // The token server's verdict holds for every later try: retrying would only ask it again.
+  auto auth = [&](auto&& fn) {
+    try {
+      return fn();
+    } catch (const NotRetryable&) {
+      throw;
+    } catch (const Error& e) {
+      throw NotRetryable(e);
+    }
+  };
+  std::string header = auth([&] { return auth_.header_for(scopes); });
+  HttpResponse resp = http_.send(with_auth(header), sink);
+  if (resp.status != 401) return resp;
+  std::string again = auth([&] { return auth_.handle_challenge(resp, scopes, header); });
+  if (again.empty() || req.upload) return resp;
+  return http_.send(with_auth(again), sink);
+}
+
+HttpResponse Registry::retrying(const std::string& what, const std::function<HttpResponse()>& attempt) {
+  for (int retry = 0;; ++retry) {
+    std::optional<HttpResponse> r;
+    try {
+      r = attempt();
+    } catch (const NotRetryable&) {
+      throw;
+    } catch (Error& e) {
+      if (!is_transient_transport_error(e)) throw;
+      if (retry >= retry_.retries) {
+        if (retry > 0) e.context("gave up after " + retries_text(retry));
+        throw;
+      }
+    }
+    if (r && !is_transient_status(r->status)) return *r;
+    if (r && retry >= retry_.retries) fail(*r, what, retry);
+    std::this_thread::sleep_for(retry_delay(retry_, retry, r ? &*r : nullptr, std::chrono::system_clock::now()));
   }
 }
 
-HttpResponse Registry::send(HttpRequest req, const std::string& scope, layers::Writer* sink) {
-  auto with_auth = [&] {
-    HttpRequest r = req;
-    std::string h = auth_.header_for(scope);
-    if (!h.empty()) r.headers.push_back("Authorization: " + h);
-    return r;
-  };
-  HttpResponse resp = http_.send(with_auth(), sink);
-  if (resp.status == 401 && !req.upload && auth_.handle_challenge(resp, scope)) resp = http_.send(with_auth(), sink);
-  return resp;
+HttpResponse Registry::send(const HttpRequest& req, const Scopes& scopes, const std::string& what) {
+  return retrying(what, [&] { return send_once(req, scopes); });
 }
 
 bool Registry::check_login() {
   HttpRequest req;
   req.url = base_ + "/v2/";
-  HttpResponse r = send(req, "");
+  HttpResponse r = send(req, {}, "checking credentials");
   if (r.status == 200) return true;
   if (r.status == 401) return false;
   fail(r, "checking credentials");
 }
 
-void Registry::fail(const HttpResponse& r, const std::string& what) const {
+void Registry::fail(const HttpResponse& r, const std::string& what, int retries) const {
   std::string detail;
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array()) {
@@ -71,19 +138,10 @@ void Registry::fail(const HttpResponse& r, const std::string& what) const {
     }
   }
   if (detail.empty()) detail = "HTTP " + std::to_string(r.status);
-  if (r.status == 404) throw Error("not found: " + what + " (" + detail + ")");
+  std::string tries = retries > 0 ? ", gave up after " + retries_text(retries) : "";
+  if (r.status == 404) throw Error("not found: " + what + " (" + detail + tries + ")");
   if (r.status == 401 && detail.find("unauthorized") == std::string::npos) detail = "unauthorized: " + detail;
-  throw Error(detail + " (" + what + " at " + host_ + ")");
-}
-
-std::string Registry::resolve(const std::string& location, const std::string& request_url) const {
-  if (location.starts_with("http://") || location.starts_with("https://")) return location;
-  auto scheme_end = request_url.find("://");
-  auto path_start = request_url.find('/', scheme_end + 3);
-  std::string origin = request_url.substr(0, path_start);
-  if (location.starts_with("/")) return origin + location;
-  std::string dir = request_url.substr(0, request_url.rfind('/') + 1);
-  return dir + location;
+  throw Error(detail + " (" + what + " at " + host_ + tries + ")");
 }
 
 Registry::Manifest Registry::get_manifest(const std::string& repo, const std::string& reference) {
@@ -91,7 +149,7 @@ Registry::Manifest Registry::get_manifest(const std::string& repo, const std::st
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/manifests/" + reference;
   req.headers = {kManifestAccept};
-  HttpResponse r = send(req, pull_scope(repo));
+  HttpResponse r = send(req, pull_scope(repo), what);
   if (r.status != 200) fail(r, what);
   if (r.body.size() > kMaxManifest) throw Error("manifest of " + what + " is larger than 4 MiB");
   Manifest m;
@@ -112,8 +170,9 @@ void Registry::put_manifest(const std::string& repo, const std::string& referenc
   req.url = base_ + "/v2/" + repo + "/manifests/" + reference;
   req.headers = {"Content-Type: " + d.media_type};
   req.body = bytes;
-  HttpResponse r = send(req, push_scope(repo));
-  if (r.status < 200 || r.status >= 300) fail(r, "pushing manifest " + host_ + "/" + repo + ":" + reference);
+  std::string what = "pushing manifest " + host_ + "/" + repo + ":" + reference;
+  HttpResponse r = send(req, push_scope(repo), what);
+  if (r.status < 200 || r.status >= 300) fail(r, what);
   std::string got = r.header("docker-content-digest");
   if (!got.empty() && got != d.digest.str())
     throw Error("registry stored manifest " + got + " where " + d.digest.str() + " was sent");
@@ -123,45 +182,35 @@ bool Registry::has_blob(const std::string& repo, const oci::Digest& d) {
   HttpRequest req;
   req.method = "HEAD";
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.str();
-  HttpResponse r = send(req, push_scope(repo));
+  std::string what = "checking blob " + d.str() + " in " + repo;
+  HttpResponse r = send(req, push_scope(repo), what);
   if (r.status == 200) return true;
   if (r.status == 404) return false;
-  fail(r, "checking blob " + d.str() + " in " + repo);
+  fail(r, what);
 }
 
 void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out) {
   layers::HashingWriter checked(out);
+  ResumingWriter resuming(checked);
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.digest.str();
-  HttpResponse r = send(req, pull_scope(repo), &checked);
-  if (r.status != 200) fail(r, "blob " + d.digest.str() + " of " + host_ + "/" + repo);
+  std::string what = "blob " + d.digest.str() + " of " + host_ + "/" + repo;
+  HttpResponse r = retrying(what, [&] {
+    resuming.restart();
+    try {
+      return send_once(req, pull_scope(repo), &resuming);
+    } catch (const NotRetryable&) {
+      throw;
+    } catch (const Error& e) {
+      if (resuming.failed()) throw NotRetryable(e);
+      throw;
+    }
+  });
+  if (r.status != 200) fail(r, what);
   oci::Digest got = checked.finish();
   if (got != d.digest || static_cast<int64_t>(checked.size()) != d.size)
     throw Error("blob " + d.digest.str() + " from " + host_ + "/" + repo + " is corrupt: got " + got.str() + ", " +
                 std::to_string(checked.size()) + " bytes");
-}
-
-void Registry::put_blob(const std::string& repo, const oci::Descriptor& d, layers::Reader& data) {
-  std::string what = "uploading blob " + d.digest.str() + " to " + host_ + "/" + repo;
-  HttpRequest post;
-  post.method = "POST";
-  post.url = base_ + "/v2/" + repo + "/blobs/uploads/";
-  post.headers = {"Content-Length: 0"};
-  HttpResponse session = send(post, push_scope(repo));
-  if (session.status != 202) fail(session, what);
-  std::string location = session.header("location");
-  if (location.empty()) throw Error(what + ": the registry gave no upload location");
-  std::string url = resolve(location, session.url.empty() ? post.url : session.url);
-  url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + d.digest.str();
-
-  HttpRequest put;
-  put.method = "PUT";
-  put.url = url;
-  put.headers = {"Content-Type: application/octet-stream"};
-  put.upload = &data;
-  put.upload_size = d.size;
-  HttpResponse done = send(put, push_scope(repo));
-  if (done.status != 201 && done.status != 204 && done.status != 200) fail(done, what);
 }
 
 }  // namespace hoist::publish

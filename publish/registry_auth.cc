@@ -2,10 +2,11 @@
 
 #include <curl/curl.h>
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 
 #include "common/error.h"
 #include "publish/auth_challenge.h"
+#include "publish/token_response.h"
 
 namespace hoist::publish {
 
@@ -37,55 +38,99 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
-}  // namespace
-
-std::string RegistryAuth::header_for(const std::string& scope) const {
-  if (auto it = tokens_.find(scope); it != tokens_.end()) return it->second;
-  if (basic_.empty() && !creds_.registry_token.empty()) return "Bearer " + creds_.registry_token;
-  return basic_;
+// The cache key of a scope set: the same set in any order is the same token.
+std::string key(Scopes scopes) {
+  std::sort(scopes.begin(), scopes.end());
+  scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+  std::string k;
+  for (auto& s : scopes) k += (k.empty() ? "" : " ") + s;
+  return k;
 }
 
-bool RegistryAuth::handle_challenge(const HttpResponse& r, const std::string& scope) {
+void add_missing(Scopes& to, const Scopes& from) {
+  for (auto& s : from)
+    if (!s.empty() && std::find(to.begin(), to.end(), s) == to.end()) to.push_back(s);
+}
+
+}  // namespace
+
+std::string RegistryAuth::header_for(const Scopes& scopes) {
+  std::string k = key(scopes);
+  Realm realm;
+  Scopes wanted = scopes;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tokens_.find(k);
+    if (it != tokens_.end()) {
+      if (std::chrono::system_clock::now() < it->second.refresh_at) return it->second.header;
+      wanted = it->second.scopes;
+    }
+    if (!bearer_) {
+      if (basic_.empty() && !creds_.registry_token.empty()) return "Bearer " + creds_.registry_token;
+      return basic_;
+    }
+    realm = *bearer_;
+  }
+  Token t = fetch_token(realm, wanted);
+  std::lock_guard lock(mu_);
+  return (tokens_[k] = std::move(t)).header;
+}
+
+std::string RegistryAuth::handle_challenge(const HttpResponse& r, const Scopes& scopes, const std::string& sent) {
   std::vector<std::string> values;
   for (auto& [k, v] : r.headers)
     if (k == "www-authenticate") values.push_back(v);
   auto challenges = parse_challenges(values);
   if (auto bearer = find_challenge(challenges, "bearer")) {
     auto p = with_context("registry " + host_ + " asked for a token", [&] { return bearer_params(*bearer); });
-    std::vector<std::string> scopes;
-    if (!scope.empty()) scopes.push_back(scope);
-    for (auto& s : p.scopes)
-      if (s != scope) scopes.push_back(s);
-    std::string token = "Bearer " + fetch_token(p.realm, p.service, scopes);
-    // One retry per scope and token: a token the registry refuses again is final.
-    if (tokens_[scope] == token) return false;
-    tokens_[scope] = token;
-    return true;
+    std::string k = key(scopes);
+    // The challenge's scopes go first: some registries only read the first.
+    // Scopes an earlier token was widened with stay, or the next refresh would lose them.
+    Scopes wanted = p.scopes;
+    Realm realm{p.realm, p.service};
+    {
+      std::lock_guard lock(mu_);
+      bearer_ = realm;
+      if (auto it = tokens_.find(k); it != tokens_.end()) add_missing(wanted, it->second.scopes);
+    }
+    add_missing(wanted, scopes);
+    Token t = fetch_token(realm, wanted);
+    // The same token refused twice: another try would be refused too.
+    if (t.header == sent) return "";
+    std::lock_guard lock(mu_);
+    return (tokens_[k] = std::move(t)).header;
   }
   if (find_challenge(challenges, "basic")) {
-    if (creds_.username.empty()) return false;
+    if (creds_.username.empty()) return "";
     std::string basic = "Basic " + base64_encode(creds_.username + ":" + creds_.password);
-    if (basic_ == basic) return false;
-    basic_ = basic;
-    return true;
+    if (sent == basic) return "";
+    std::lock_guard lock(mu_);
+    return basic_ = basic;
   }
-  return false;
+  return "";
 }
 
-std::string RegistryAuth::fetch_token(const std::string& realm, const std::string& service,
-                                      const std::vector<std::string>& scopes) {
+RegistryAuth::Token RegistryAuth::fetch_token(const Realm& realm, const Scopes& scopes) {
+  auto sent_at = std::chrono::system_clock::now();
+  std::string refresh_token;
+  {
+    std::lock_guard lock(mu_);
+    refresh_token = refresh_token_;
+  }
   HttpRequest req;
-  if (!creds_.identity_token.empty()) {
-    // OAuth2 refresh-token grant, as docker does with an identity token.
+  if (!refresh_token.empty()) {
+    // OAuth2 refresh-token grant, as docker does with an identity token; `scope` is space-separated there.
+    std::string joined;
+    for (auto& s : scopes) joined += (joined.empty() ? "" : " ") + s;
     req.method = "POST";
-    req.url = realm;
+    req.url = realm.url;
     req.headers = {"Content-Type: application/x-www-form-urlencoded"};
-    req.body = "grant_type=refresh_token&client_id=hoist&service=" + url_escape(service) +
-               "&refresh_token=" + url_escape(creds_.identity_token);
-    for (auto& s : scopes) req.body += "&scope=" + url_escape(s);
+    req.body = "grant_type=refresh_token&client_id=hoist&service=" + url_escape(realm.service) +
+               "&refresh_token=" + url_escape(refresh_token);
+    if (!joined.empty()) req.body += "&scope=" + url_escape(joined);
   } else {
     // The realm may carry its own query; ours is appended to it.
-    req.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + "service=" + url_escape(service);
+    req.url = realm.url + (realm.url.find('?') == std::string::npos ? "?" : "&") + "service=" + url_escape(realm.service);
     for (auto& s : scopes) req.url += "&scope=" + url_escape(s);
     if (!creds_.username.empty()) {
       req.headers.push_back("Authorization: Basic " + base64_encode(creds_.username + ":" + creds_.password));
@@ -94,13 +139,14 @@ std::string RegistryAuth::fetch_token(const std::string& realm, const std::strin
   }
   HttpResponse r = http_.send(req);
   if (r.status == 401 || r.status == 403)
-    throw Error("unauthorized: the token server " + realm + " refused the credentials for " + host_);
-  if (r.status != 200) throw Error("token server " + realm + " answered HTTP " + std::to_string(r.status));
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error("token server " + realm + " sent no JSON");
-  for (const char* key : {"token", "access_token"})
-    if (j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty()) return j[key].get<std::string>();
-  throw Error("token server " + realm + " sent no token");
+    throw Error("unauthorized: the token server " + realm.url + " refused the credentials for " + host_);
+  if (r.status != 200) throw Error("token server " + realm.url + " answered HTTP " + std::to_string(r.status));
+  TokenResponse parsed = parse_token_response(r.body, realm.url);
+  if (req.method == "POST" && !parsed.refresh_token.empty()) {
+    std::lock_guard lock(mu_);
+    refresh_token_ = parsed.refresh_token;
+  }
+  return Token{"Bearer " + parsed.token, scopes, refresh_time(parsed, sent_at)};
 }
 
 }  // namespace hoist::publish

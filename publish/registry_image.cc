@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "layers/producer_reader.h"
 #include "oci/media_types.h"
 
 namespace hoist::publish {
@@ -21,6 +22,10 @@ std::string RegistrySource::read_manifest(const oci::Descriptor& d) {
 }
 
 void RegistrySource::read_blob(const oci::Descriptor& d, layers::Writer& out) { registry_.get_blob(repo_, d, out); }
+
+std::unique_ptr<layers::Reader> RegistrySource::open_blob(const oci::Descriptor& d) {
+  return std::make_unique<layers::ProducerReader>([this, d](layers::Writer& w) { registry_.get_blob(repo_, d, w); });
+}
 
 RegistrySink::RegistrySink(Registry& registry, const Reference& ref) : registry_(registry), ref_(ref) {}
 
@@ -39,8 +44,7 @@ class SpoolUpload : public BlobUpload {
   void write(const void* data, size_t n) override { fs::write_all(fd_.get(), data, n, path_); }
   void commit() override {
     fd_.reset();
-    layers::FileReader in(path_);
-    registry_.put_blob(repo_, d_, in);
+    registry_.put_blob(repo_, d_, [&] { return std::make_unique<layers::FileReader>(path_); });
   }
 
  private:
@@ -59,8 +63,10 @@ std::unique_ptr<BlobUpload> RegistrySink::write_blob(const oci::Descriptor& d) {
 }
 
 void RegistrySink::copy_blob(const oci::Descriptor& d, ImageSource& source) {
-  auto in = source.open_blob(d);
-  registry_.put_blob(ref_.path, d, *in);
+  auto from = mount_sources_ ? mount_sources_(d.digest) : std::vector<std::string>{};
+  // The source is opened only when bytes must go up: a mounted blob is never read.
+  auto open = [&] { return source.open_blob(d); };
+  registry_.put_blob(ref_.path, d, open, from);
 }
 
 void RegistrySink::write_manifest(const oci::Descriptor& d, const std::string& bytes) {

@@ -1,6 +1,8 @@
 #pragma once
 // A registry repository as an image source (pull) and sink (push).
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "publish/image_io.h"
 #include "publish/reference.h"
@@ -17,6 +19,9 @@ class RegistrySource : public ImageSource {
   void set_root(const oci::Descriptor& d) { root_ = d; }
   std::string read_manifest(const oci::Descriptor& d) override;
   void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
+  // Streamed from a download running on its own thread: no temp file.
+  std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override;
+  bool concurrent() const override { return true; }
 
  private:
   Registry& registry_;
@@ -35,10 +40,18 @@ class RegistrySink : public ImageSink {
   void write_manifest(const oci::Descriptor& d, const std::string& bytes) override;
   // Tags are taken from `ref` (a registry push names exactly one); `tags` is ignored.
   void finish(const oci::Descriptor& root, const std::vector<std::string>& tags) override;
+  bool concurrent() const override { return true; }
+
+  // Where a blob may be mounted from instead of uploaded: other repositories
+  // of the same registry host known to hold it, best first (see
+  // blob_sources.h). Called from copy's worker threads.
+  using MountSources = std::function<std::vector<std::string>(const oci::Digest&)>;
+  void set_mount_sources(MountSources sources) { mount_sources_ = std::move(sources); }
 
  private:
   Registry& registry_;
   Reference ref_;
+  MountSources mount_sources_;
   std::string root_bytes_;
   oci::Digest root_digest_;
 };

@@ -45,7 +45,9 @@ expect_error() {
 # Starts a docker-registry (Distribution) on a free loopback port with its
 # storage under $WORK; sets REGISTRY=127.0.0.1:PORT and REGISTRY_PID. Stopped
 # on exit. Call again for a second registry (save $REGISTRY first).
-# With REGISTRY_TLS_CERT and REGISTRY_TLS_KEY set it serves HTTPS with them.
+# With REGISTRY_TLS_CERT and REGISTRY_TLS_KEY set it serves HTTPS with them;
+# with REGISTRY_TLS_CLIENT_CA too it demands client certificates signed by
+# that CA, and its readiness check presents REGISTRY_TLS_CLIENT_CERT/KEY.
 # Usage: start_registry [EXTRA_CONFIG_YAML]
 start_registry() {
   local extra=${1:-}  # optional extra config, e.g. an auth: block
@@ -54,9 +56,14 @@ start_registry() {
   dir="$WORK/registry-$port"
   mkdir -p "$dir"
   if [ -n "${REGISTRY_TLS_CERT:-}" ]; then
-    tls=", tls: {certificate: $REGISTRY_TLS_CERT, key: $REGISTRY_TLS_KEY}"
+    tls=", tls: {certificate: $REGISTRY_TLS_CERT, key: $REGISTRY_TLS_KEY"
     scheme=https
     curl_opts=(-k)
+    if [ -n "${REGISTRY_TLS_CLIENT_CA:-}" ]; then
+      tls+=", clientcas: [$REGISTRY_TLS_CLIENT_CA]"
+      curl_opts+=(--cert "$REGISTRY_TLS_CLIENT_CERT" --key "$REGISTRY_TLS_CLIENT_KEY")
+    fi
+    tls+="}"
   fi
   cat >"$dir/config.yml" <<YML
 version: 0.1

@@ -20,7 +20,7 @@ umoci unpack --image "$WORK/skopeo:x" "$WORK/b1" >/dev/null
 diff <(tree_listing "$WORK/rootfs") <(tree_listing "$WORK/b1/rootfs") || fail "pushed tree differs"
 
 step "push again: nothing to upload"
-"$HOIST" push sample:1 "$REGISTRY/team/app:2" | grep -q '0 blobs uploaded, 2 already there' || fail "blobs re-uploaded"
+"$HOIST" push sample:1 "$REGISTRY/team/app:2" | grep -q '0 blobs uploaded, 0 mounted, 2 already there' || fail "blobs re-uploaded"
 
 step "pull into an empty store"
 export HOIST_ROOT="$WORK/root2"

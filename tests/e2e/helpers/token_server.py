@@ -4,11 +4,13 @@ auth spec): RS256 JWTs signed with the test's key, whose certificate is the
 registry's rootcertbundle. Anonymous callers get pull rights only; the user
 named on the command line gets pull and push. Listens on 127.0.0.1 only.
 
-Usage: token_server.py PORT KEY CERT USER PASSWORD
+Usage: token_server.py PORT KEY CERT USER PASSWORD [LOG]
+With LOG, each token request's scopes are appended to it, one request a line.
 """
 import base64, http.server, json, subprocess, sys, time, urllib.parse, uuid
 
 port, key, cert, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+log = sys.argv[6] if len(sys.argv) > 6 else None
 der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True).stdout
 
 
@@ -41,6 +43,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             who = user
         access = []
+        if log:
+            with open(log, "a") as f:
+                f.write(" ".join(query.get("scope", [])) + "\n")
         for scope in query.get("scope", []):
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")

@@ -1,0 +1,286 @@
+// The registry client through a scripted HttpClient: transient failures
+// retried (and only those), one-line errors when the retries run out, a
+// restarted download delivering each byte once, and the token dance: tokens
+// cached per scope set, fetched before they are needed and before they
+// expire, widened once on insufficient_scope, refreshed with the newest OAuth2
+// refresh token, and one auth state shared by many threads.
+#include "publish/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <ctime>
+#include <thread>
+
+#include "common/error.h"
+#include "oci/media_types.h"
+#include "tests/scripted_http_client.h"
+
+using namespace hoist;
+using namespace hoist::publish;
+using hoist::test::reply;
+using hoist::test::ScriptedHttp;
+using hoist::test::SeenRequest;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kHost = "127.0.0.1:5000";
+const std::string kManifest =
+    R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]})";
+const std::string kDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const std::string kChallenge = R"(Bearer realm="http://auth.test/token",service="reg",scope="repository:team/app:pull,push")";
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.describe();
+  }
+  return "";
+}
+
+HttpResponse token(const std::string& json) { return reply(200, {{"content-type", "application/json"}}, json); }
+
+// Answers a request that must carry `authorization`.
+ScriptedHttp::Handler with_auth(const std::string& authorization, HttpResponse r) {
+  return [=](const SeenRequest& s) {
+    EXPECT_EQ(s.header("Authorization"), authorization) << s.method << " " << s.url;
+    return r;
+  };
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  ScriptedHttp http;
+  Registry registry{kHost, http, "http://" + kHost};
+  void SetUp() override { registry.set_retry(3, 1ms); }
+};
+
+TEST_F(RegistryTest, TransientStatusesAreRetried) {
+  http.expect("GET", "/v2/team/app/manifests/1", reply(503))
+      .expect("GET", "/v2/team/app/manifests/1", reply(429, {{"retry-after", "0"}}))
+      .expect("GET", "/v2/team/app/manifests/1", reply(502))
+      .expect("GET", "/v2/team/app/manifests/1", reply(200, {}, kManifest));
+  EXPECT_EQ(registry.get_manifest("team/app", "1").bytes, kManifest);
+}
+
+TEST_F(RegistryTest, OneLineNamingTheLastStatusWhenRetriesRunOut) {
+  registry.set_retry(2, 1ms);
+  std::string body = R"({"errors":[{"code":"UNKNOWN","message":"disk on fire"}]})";
+  for (int i = 0; i < 3; ++i) http.expect("PUT", "/v2/team/app/manifests/1", reply(500, {}, body));
+  auto d = oci::describe(oci::media::kOciManifest, kManifest);
+  EXPECT_EQ(error_of([&] { registry.put_manifest("team/app", "1", d, kManifest); }),
+            "unknown: disk on fire (pushing manifest 127.0.0.1:5000/team/app:1 at 127.0.0.1:5000, gave up after 2 retries)");
+}
+
+TEST_F(RegistryTest, TransportErrorsAreRetried) {
+  http.reset("HEAD", "/blobs/" + kDigest, 0).reset("HEAD", "/blobs/", 0).expect("HEAD", "/blobs/", reply(200));
+  EXPECT_TRUE(registry.has_blob("team/app", oci::Digest::parse(kDigest)));
+}
+
+TEST_F(RegistryTest, TransportErrorAfterTheLastRetry) {
+  registry.set_retry(1, 1ms);
+  http.reset("HEAD", "/blobs/", 0).reset("HEAD", "/blobs/", 0);
+  EXPECT_EQ(error_of([&] { registry.has_blob("team/app", oci::Digest::parse(kDigest)); }),
+            "gave up after 1 retry: Recv failure: Connection reset by peer (HEAD http://127.0.0.1:5000/v2/team/app/blobs/" +
+                kDigest + ")");
+}
+
+TEST_F(RegistryTest, TlsFailuresAndClientErrorsAreNotRetried) {
+  http.expect("GET", "/v2/", [](const SeenRequest&) -> HttpResponse {
+    throw Error("TLS error talking to 127.0.0.1:5000: SSL certificate problem");
+  });
+  EXPECT_EQ(error_of([&] { registry.check_login(); }), "TLS error talking to 127.0.0.1:5000: SSL certificate problem");
+  http.expect("HEAD", "/blobs/", reply(404));
+  EXPECT_FALSE(registry.has_blob("team/app", oci::Digest::parse(kDigest)));
+  http.expect("GET", "/manifests/2", reply(404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "2"); }),
+            "not found: 127.0.0.1:5000/team/app:2 (manifest unknown: manifest unknown)");
+  EXPECT_EQ(http.requests.size(), 3u);
+}
+
+TEST_F(RegistryTest, InterruptedDownloadIsRestartedWithoutRepeatingBytes) {
+  std::string blob = "0123456789abcdefghij";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  http.cut("GET", "/v2/team/app/blobs/" + d.digest.str(), blob, 7)
+      .cut("GET", "/blobs/", blob, 3)
+      .expect("GET", "/blobs/", reply(200, {}, blob));
+  layers::StringWriter out;
+  registry.get_blob("team/app", d, out);
+  EXPECT_EQ(out.out, blob);
+}
+
+TEST_F(RegistryTest, FailingToStoreADownloadIsNotRetried) {
+  struct FullDisk : layers::Writer {
+    void write(const void*, size_t) override { throw Error("write /store/tmp/x: No space left on device"); }
+  } full;
+  std::string blob = "abc";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  http.expect("GET", "/blobs/", reply(200, {}, blob));
+  EXPECT_EQ(error_of([&] { registry.get_blob("team/app", d, full); }), "write /store/tmp/x: No space left on device");
+}
+
+TEST_F(RegistryTest, TokenIsFetchedOnceForAScopeSetAndReused) {
+  http.expect("HEAD", "/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "http://auth.test/token?service=reg&scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+              token(R"({"token":"t1","expires_in":300})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(200)))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(404)));
+  auto d = oci::Digest::parse(kDigest);
+  EXPECT_TRUE(registry.has_blob("team/app", d));
+  EXPECT_FALSE(registry.has_blob("team/app", d));
+}
+
+TEST_F(RegistryTest, TokenForANewScopeSetIsFetchedWithoutA401) {
+  http.expect("HEAD", "/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "auth.test/token", token(R"({"token":"t1"})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(200)))
+      .expect("GET", "auth.test/token?service=reg&scope=repository%3Abase%2Fimg%3Apull", token(R"({"token":"t2"})"))
+      .expect("GET", "/v2/base/img/manifests/1", with_auth("Bearer t2", reply(200, {}, kManifest)));
+  registry.has_blob("team/app", oci::Digest::parse(kDigest));
+  registry.get_manifest("base/img", "1");
+}
+
+// An issued_at making a 60 s token due for replacement by the next request.
+std::string nearly_expired() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - 50s);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return std::string(R"("expires_in":60,"issued_at":")") + buf + "\"";
+}
+
+TEST_F(RegistryTest, TokenIsReplacedBeforeItExpires) {
+  http.expect("HEAD", "/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "auth.test/token", token(R"({"token":"t1",)" + nearly_expired() + "}"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(200)))
+      .expect("GET", "auth.test/token?service=reg&scope=repository%3Ateam%2Fapp%3Apull%2Cpush", token(R"({"token":"t2"})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t2", reply(200)))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t2", reply(200)));
+  for (int i = 0; i < 3; ++i) registry.has_blob("team/app", oci::Digest::parse(kDigest));
+}
+
+TEST_F(RegistryTest, InsufficientScopeWidensTheTokenOnceAndNeverLoops) {
+  std::string wider =
+      R"(Bearer realm="http://auth.test/token",service="reg",scope="repository:base/img:pull repository:team/app:pull,push",error="insufficient_scope")";
+  http.expect("HEAD", "/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "auth.test/token", token(R"({"token":"t1"})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(200)))
+      // The registry wants more than the token holds: the challenge's scopes are asked for, first.
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(401, {{"www-authenticate", wider}})))
+      .expect("GET",
+              "auth.test/token?service=reg&scope=repository%3Abase%2Fimg%3Apull&scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+              token(R"({"token":"t2"})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t2", reply(200)))
+      // Refused again after widening: one more token, one more try, then a clear failure.
+      .expect("HEAD", "/blobs/", with_auth("Bearer t2", reply(401, {{"www-authenticate", wider}})))
+      .expect("GET", "auth.test/token", token(R"({"token":"t3"})"))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t3", reply(401, {{"www-authenticate", wider}})));
+  auto d = oci::Digest::parse(kDigest);
+  EXPECT_TRUE(registry.has_blob("team/app", d));
+  EXPECT_TRUE(registry.has_blob("team/app", d));
+  EXPECT_EQ(error_of([&] { registry.has_blob("team/app", d); }),
+            "unauthorized: HTTP 401 (checking blob " + kDigest + " in team/app at 127.0.0.1:5000)");
+}
+
+TEST_F(RegistryTest, TheSameTokenRefusedTwiceIsNotSentAgain) {
+  HttpResponse refused = reply(401, {{"www-authenticate", kChallenge}});
+  http.expect("GET", "/v2/", refused)
+      .expect("GET", "auth.test/token", token(R"({"token":"same"})"))
+      .expect("GET", "/v2/", with_auth("Bearer same", refused))
+      .expect("GET", "/v2/", with_auth("Bearer same", refused))
+      .expect("GET", "auth.test/token", token(R"({"token":"same"})"));
+  EXPECT_FALSE(registry.check_login());
+  EXPECT_FALSE(registry.check_login());
+}
+
+TEST_F(RegistryTest, MountAsksOneTokenForBothRepositories) {
+  std::string blob = "layer";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  http.expect("HEAD", "/v2/team/app/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "auth.test/token", token(R"({"token":"t1"})"))
+      .expect("HEAD", "/v2/team/app/blobs/", with_auth("Bearer t1", reply(404)))
+      .expect("GET",
+              "auth.test/token?service=reg&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&scope=repository%3Abase%2Fimg%3Apull",
+              token(R"({"token":"t2"})"))
+      .expect("POST", "/v2/team/app/blobs/uploads/?mount=" + d.digest.str() + "&from=base/img",
+              with_auth("Bearer t2", reply(201)));
+  EXPECT_FALSE(registry.has_blob("team/app", d.digest));
+  auto put = registry.put_blob("team/app", d, [&]() -> std::unique_ptr<layers::Reader> {
+    ADD_FAILURE() << "a mounted blob is never read";
+    return nullptr;
+  }, {"base/img"});
+  EXPECT_EQ(put, Registry::BlobPut::Mounted);
+}
+
+TEST(RegistryAuthTest, RefreshTokenFromTheTokenServerIsUsedForLaterGrants) {
+  ScriptedHttp http;
+  Credentials creds;
+  creds.identity_token = "id1";
+  Registry registry(kHost, http, "http://" + kHost, creds);
+  auto form_has = [](std::vector<std::string> parts, HttpResponse r) {
+    return [=](const SeenRequest& s) {
+      EXPECT_EQ(s.header("Content-Type"), "application/x-www-form-urlencoded");
+      for (auto& p : parts) EXPECT_NE(s.body.find(p), std::string::npos) << s.body << " lacks " << p;
+      return r;
+    };
+  };
+  http.expect("HEAD", "/blobs/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("POST", "http://auth.test/token",
+              form_has({"grant_type=refresh_token", "refresh_token=id1", "service=reg",
+                        "scope=repository%3Ateam%2Fapp%3Apull%2Cpush"},
+                       token(R"({"access_token":"t1","refresh_token":"id2",)" + nearly_expired() + "}")))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t1", reply(200)))
+      .expect("POST", "http://auth.test/token", form_has({"refresh_token=id2"}, token(R"({"access_token":"t2"})")))
+      .expect("HEAD", "/blobs/", with_auth("Bearer t2", reply(200)));
+  registry.has_blob("team/app", oci::Digest::parse(kDigest));
+  registry.has_blob("team/app", oci::Digest::parse(kDigest));
+  for (auto& r : http.requests) EXPECT_EQ(r.header("Authorization").find("id"), std::string::npos);
+}
+
+TEST(RegistryAuthTest, TokenServerRefusingIsOneLineAndNotRetried) {
+  ScriptedHttp http;
+  Credentials creds;
+  creds.username = "ci";
+  creds.password = "wrong";
+  Registry registry(kHost, http, "http://" + kHost, creds);
+  registry.set_retry(3, 1ms);
+  http.expect("GET", "/v2/", reply(401, {{"www-authenticate", kChallenge}}))
+      .expect("GET", "auth.test/token", with_auth("Basic Y2k6d3Jvbmc=", reply(401)));
+  EXPECT_EQ(error_of([&] { registry.check_login(); }),
+            "unauthorized: the token server http://auth.test/token refused the credentials for 127.0.0.1:5000");
+}
+
+TEST(RegistryAuthTest, BasicCredentialsAreSentOnceAsked) {
+  ScriptedHttp http;
+  Credentials creds;
+  creds.username = "ci";
+  creds.password = "pw";
+  Registry registry(kHost, http, "http://" + kHost, creds);
+  http.expect("GET", "/v2/", reply(401, {{"www-authenticate", R"(Basic realm="test")"}}))
+      .expect("GET", "/v2/", with_auth("Basic Y2k6cHc=", reply(200)))
+      .expect("HEAD", "/blobs/", with_auth("Basic Y2k6cHc=", reply(200)));
+  EXPECT_TRUE(registry.check_login());
+  EXPECT_TRUE(registry.has_blob("team/app", oci::Digest::parse(kDigest)));
+}
+
+TEST(RegistryAuthTest, ManyThreadsShareOneAuthState) {
+  ScriptedHttp http;
+  http.route([](const SeenRequest& s) {
+    if (s.url.starts_with("http://auth.test/token")) return token(R"({"token":"tok"})");
+    if (s.header("Authorization") != "Bearer tok") return reply(401, {{"www-authenticate", kChallenge}});
+    return reply(200);
+  });
+  Registry registry(kHost, http, "http://" + kHost);
+  std::atomic<int> found{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&] {
+        for (int i = 0; i < 25; ++i) found += registry.has_blob("team/app", oci::Digest::parse(kDigest));
+      });
+  }
+  EXPECT_EQ(found, 200);
+}
+
+}  // namespace
