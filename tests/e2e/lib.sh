@@ -43,7 +43,8 @@ expect_error() {
 }
 
 # Starts a docker-registry (Distribution) on a free loopback port with its
-# storage under $WORK; sets REGISTRY=127.0.0.1:PORT and REGISTRY_PID. Stopped
+# storage under $WORK; sets REGISTRY=127.0.0.1:PORT (or [::1]:PORT with
+# REGISTRY_IPV6=1) and REGISTRY_PID. Stopped
 # on exit. Call again for a second registry (save $REGISTRY first).
 # With REGISTRY_TLS_CERT and REGISTRY_TLS_KEY set it serves HTTPS with them;
 # with REGISTRY_TLS_CLIENT_CA too it demands client certificates signed by
@@ -53,6 +54,8 @@ start_registry() {
   local extra=${1:-}  # optional extra config, e.g. an auth: block
   local port dir tls="" scheme=http curl_opts=()
   port=$(free_port)
+  local host=127.0.0.1
+  [ -n "${REGISTRY_IPV6:-}" ] && host="[::1]"
   dir="$WORK/registry-$port"
   mkdir -p "$dir"
   if [ -n "${REGISTRY_TLS_CERT:-}" ]; then
@@ -69,14 +72,14 @@ start_registry() {
 version: 0.1
 log: {level: error}
 storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:$port$tls}
+http: {addr: "$host:$port"$tls}
 $extra
 YML
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   REGISTRY_PID=$!
   at_exit "stop_pid $REGISTRY_PID"
   for _ in $(seq 100); do
-    curl -s "${curl_opts[@]}" -o /dev/null "$scheme://127.0.0.1:$port/v2/" && { REGISTRY=127.0.0.1:$port; return; }
+    curl -s "${curl_opts[@]}" -o /dev/null "$scheme://$host:$port/v2/" && { REGISTRY=$host:$port; return; }
     sleep 0.1
   done
   fail "registry did not start: $(cat "$dir/log")"
