@@ -11,6 +11,9 @@
 #include "oci/media_types.h"
 #include "publish/registry.h"
 #include "tests/scripted_http_client.h"
+#include "tests/test_support.h"
+
+using hoist::test::error_of;
 
 using namespace hoist;
 using namespace hoist::publish;
@@ -37,15 +40,6 @@ const std::string& large_blob() {
     return s;
   }();
   return data;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.describe();
-  }
-  return "";
 }
 
 HttpResponse session(const std::string& location, std::vector<std::pair<std::string, std::string>> more = {}) {

@@ -11,6 +11,8 @@
 #include "publish/store_image.h"
 #include "tests/test_support.h"
 
+using hoist::test::error_of;
+
 using namespace hoist;
 
 namespace {
@@ -30,15 +32,6 @@ oci::Descriptor load(const std::string& dir, const std::string& name) {
   EXPECT_TRUE(d);
   EXPECT_TRUE(store.has_blob(d->digest));
   return *d;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.describe();
-  }
-  return "";
 }
 
 }  // namespace

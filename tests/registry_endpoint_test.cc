@@ -12,6 +12,10 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "tests/test_support.h"
+
+using hoist::test::error_of;
+using hoist::test::EnvGuard;
 
 using namespace hoist;
 using publish::EndpointOptions;
@@ -20,45 +24,6 @@ using publish::resolve_endpoint;
 namespace {
 
 using Urls = std::vector<std::string>;
-
-// Sets environment variables for one test and puts the old values back.
-class EnvGuard {
- public:
-  ~EnvGuard() {
-    for (auto& [name, old] : saved_) {
-      if (old) {
-        ::setenv(name.c_str(), old->c_str(), 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-  void set(const std::string& name, const std::string& value) {
-    save(name);
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-  void unset(const std::string& name) {
-    save(name);
-    ::unsetenv(name.c_str());
-  }
-
- private:
-  void save(const std::string& name) {
-    if (saved_.count(name)) return;
-    const char* v = std::getenv(name.c_str());
-    saved_[name] = v ? std::optional<std::string>(v) : std::nullopt;
-  }
-  std::map<std::string, std::optional<std::string>> saved_;
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.describe();
-  }
-  return "";
-}
 
 class RegistryEndpointTest : public ::testing::Test {
  protected:

@@ -15,6 +15,9 @@
 #include "common/error.h"
 #include "oci/media_types.h"
 #include "tests/scripted_http_client.h"
+#include "tests/test_support.h"
+
+using hoist::test::error_of;
 
 using namespace hoist;
 using namespace hoist::publish;
@@ -30,15 +33,6 @@ const std::string kManifest =
     R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]})";
 const std::string kDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 const std::string kChallenge = R"(Bearer realm="http://auth.test/token",service="reg",scope="repository:team/app:pull,push")";
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.describe();
-  }
-  return "";
-}
 
 HttpResponse token(const std::string& json) { return reply(200, {{"content-type", "application/json"}}, json); }
 
