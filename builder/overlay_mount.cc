@@ -31,7 +31,9 @@ std::string overlay_mount_data(const OverlayDirs& dirs) {
   }
   check_path(dirs.upper);
   check_path(dirs.work);
-  data += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work + ",metacopy=off,redirect_dir=off,index=off";
+  data += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work;
+  data += dirs.userxattr ? ",userxattr,metacopy=off,redirect_dir=nofollow,index=off"
+                         : ",metacopy=off,redirect_dir=off,index=off";
   if (data.size() >= kMountDataLimit)
     throw Error("overlay: mount options for " + std::to_string(dirs.lowers.size()) + " lower directories exceed " +
                 std::to_string(kMountDataLimit) + " bytes");
@@ -51,6 +53,7 @@ void mount_overlay(const OverlayDirs& dirs, const std::string& target) {
   for (const auto& l : dirs.lowers) short_dirs.lowers.push_back(by_fd(l));
   short_dirs.upper = by_fd(dirs.upper);
   short_dirs.work = by_fd(dirs.work);
+  short_dirs.userxattr = dirs.userxattr;
   std::string data = overlay_mount_data(short_dirs);
   if (::mount("overlay", target.c_str(), "overlay", 0, data.c_str()) != 0) throw_sys("mount overlay on", target);
 }

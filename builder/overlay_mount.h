@@ -11,12 +11,16 @@ struct OverlayDirs {
   std::vector<std::string> lowers;  // top first; at least one
   std::string upper;
   std::string work;  // empty, on the same filesystem as upper
+  // Whiteouts and opaque markers as user.overlay.* xattrs (`userxattr`), as
+  // overlayfs requires inside a user namespace (rootless).
+  bool userxattr = false;
 };
 
 // The mount data for `dirs` as given. Metacopy, redirects and the inode index
 // are off so that a changed file is copied up whole and a renamed directory is
 // a new directory plus a whiteout: nothing in the upper depends on overlay
-// bookkeeping that a tar cannot carry.
+// bookkeeping that a tar cannot carry. With userxattr the kernel accepts only
+// redirect_dir=nofollow, which likewise creates no redirects.
 std::string overlay_mount_data(const OverlayDirs& dirs);
 
 // Mounts the overlay on `target` in the calling process's mount namespace.

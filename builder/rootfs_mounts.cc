@@ -26,6 +26,27 @@ UniqueFd clone_tree(const std::string& path) {
   return fd;
 }
 
+// The flags a fresh sysfs gets; setting them on the clone of mounts that a
+// user namespace has locked is allowed, as it only takes rights away.
+UniqueFd clone_read_only(const std::string& path) {
+  UniqueFd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!fd.valid()) throw_sys("clone mount of", path);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  if (::mount_setattr(fd.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    throw_sys("make read-only the clone of", path);
+  return fd;
+}
+
+UniqueFd new_instance(const char* type, unsigned attrs) {
+  UniqueFd fs(::fsopen(type, FSOPEN_CLOEXEC));
+  if (!fs.valid()) throw_sys("open filesystem", type);
+  if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) throw_sys("create filesystem", type);
+  UniqueFd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+  if (!mnt.valid()) throw_sys(std::string("mount ") + type + " for", "the sandbox");
+  return mnt;
+}
+
 void attach(const UniqueFd& mnt, const std::string& target) {
   if (::move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     throw_sys("bind mount on", target);
@@ -134,8 +155,11 @@ void mount_etc_files(HostMounts& host, Creator& c) {
 
 }  // namespace
 
-HostMounts clone_host_mounts(const std::string& etc_dir) {
+HostMounts clone_host_mounts(const std::string& etc_dir, bool bind_sys) {
   HostMounts h;
+  h.proc = new_instance("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  h.sys = bind_sys ? clone_read_only("/sys")
+                   : new_instance("sysfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   for (const char* n : kDevNodes) {
     std::string p = std::string("/dev/") + n;
     // Some CI containers have no /dev/tty: the sandbox then has none either.
@@ -148,11 +172,9 @@ HostMounts clone_host_mounts(const std::string& etc_dir) {
 
 void mount_rootfs_extras(HostMounts& host, int report_fd) {
   Creator c(report_fd);
-  if (c.ensure_dir("/proc", Mountpoints::kProc))
-    do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+  if (c.ensure_dir("/proc", Mountpoints::kProc)) attach(host.proc, "/proc");
   mount_dev(host, c);
-  if (c.ensure_dir("/sys", Mountpoints::kSys))
-    do_mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+  if (c.ensure_dir("/sys", Mountpoints::kSys)) attach(host.sys, "/sys");
   mount_etc_files(host, c);
 }
 

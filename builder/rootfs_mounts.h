@@ -11,16 +11,23 @@
 
 namespace hoist::builder {
 
-// Detached clones (open_tree) of the host files mounted into the rootfs,
-// taken before pivot_root while the host's paths are still reachable; after
-// it, every path resolves inside the rootfs, whatever symlinks the image holds.
+// Detached mounts for the rootfs, made before pivot_root: clones (open_tree)
+// of host files while the host's paths are still reachable (after it, every
+// path resolves inside the rootfs, whatever symlinks the image holds), and
+// the new proc and sysfs instances, which a user namespace may create only
+// while a fully visible one is in its mount namespace, as the old root is.
 struct HostMounts {
   std::vector<std::pair<std::string, UniqueFd>> dev;  // "null" -> clone of /dev/null, ...
   std::vector<std::pair<std::string, UniqueFd>> etc;  // "hosts" -> clone of etc_dir/hosts, ...
+  UniqueFd proc;  // of the caller's PID namespace
+  // Read-only: a new sysfs (of the caller's network namespace) or, with
+  // `bind_sys`, a clone of the host's /sys with its submounts, since a user
+  // namespace may mount sysfs only when it also owns a network namespace.
+  UniqueFd sys;
 };
 
 // `etc_dir` holds the files written by write_etc_files().
-HostMounts clone_host_mounts(const std::string& etc_dir);
+HostMounts clone_host_mounts(const std::string& etc_dir, bool bind_sys);
 
 // Mounts /proc, /dev, /sys and the /etc files into the current root,
 // reporting created mount points on `report_fd` as it goes (so they are

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "builder/interrupt_guard.h"
 #include "builder/mountpoints.h"
@@ -78,8 +79,20 @@ SandboxResult run_sandboxed(const SandboxSpec& spec) {
   Pipe output;
   if (spec.output) output = make_pipe("sandbox output");
 
+  std::optional<layers::IdMap> id_map;
+  std::optional<layers::UserNamespaceHandshake> userns;
+  if (::geteuid() != 0) {
+    id_map = layers::current_user_id_map();
+    userns.emplace();
+  }
+
   InterruptGuard guard;
   ChildSetup setup;
+  if (userns) {
+    setup.userns = &*userns;
+    setup.setgroups_allowed = !id_map->single_gid();
+    setup.bind_sys = spec.network == NetworkMode::Host;
+  }
   setup.spec = &spec;
   setup.etc_dir = etc_dir.path();
   setup.report_fd = report.write.get();
@@ -89,6 +102,8 @@ SandboxResult run_sandboxed(const SandboxSpec& spec) {
   if (pid < 0) throw_sys("fork", "sandbox helper");
   if (pid == 0) run_sandbox_helper(setup);
   Helper helper(pid);
+  // A helper that failed before unsharing says why on the report pipe.
+  if (userns) with_context("sandbox", [&] { userns->parent_side(pid, *id_map); });
   report.write.reset();
   output.write.reset();
 

@@ -118,8 +118,16 @@ void setup_stdio(int output_fd) {
   ::close(output_fd);
 }
 
-void become(const ExecUser& u) {
-  if (::setgroups(u.groups.size(), u.groups.data()) != 0) throw_sys("setgroups", "user " + std::to_string(u.uid));
+void become(const ExecUser& u, bool setgroups_allowed) {
+  if (setgroups_allowed) {
+    if (::setgroups(u.groups.size(), u.groups.data()) != 0) throw_sys("setgroups", "user " + std::to_string(u.uid));
+  } else {
+    // The kernel denies setgroups() with a single-id map; the one group the process has is all it can get.
+    for (gid_t g : u.groups)
+      if (g != u.gid)
+        throw Error("user " + std::to_string(u.uid) + " needs supplementary group " + std::to_string(g) +
+                    ", but the user namespace has no /etc/subgid range");
+  }
   if (::setgid(u.gid) != 0) throw_sys("setgid", std::to_string(u.gid));
   if (::setuid(u.uid) != 0) throw_sys("setuid", std::to_string(u.uid));
 }
@@ -165,8 +173,10 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     reset_signals();
     ::umask(022);
     if (::setsid() < 0) throw_sys("setsid", "sandbox");
-    mount_overlay(spec.layers, spec.rootfs);
-    HostMounts host = clone_host_mounts(s.etc_dir);
+    OverlayDirs layers = spec.layers;
+    layers.userxattr = s.userns != nullptr;
+    mount_overlay(layers, spec.rootfs);
+    HostMounts host = clone_host_mounts(s.etc_dir, s.bind_sys);
     enter_root(spec.rootfs);
     mount_rootfs_extras(host, s.report_fd);
     host = HostMounts{};
@@ -175,7 +185,7 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     ExecUser user = resolve_user(spec.user, read_if_present("/etc/passwd"), read_if_present("/etc/group"));
     fs::mkdir_p(spec.workdir, 0755);
     setup_stdio(s.output_fd);
-    become(user);
+    become(user, s.setgroups_allowed);
     if (::chdir(spec.workdir.c_str()) != 0) throw_sys("chdir", spec.workdir);
     exec_command(spec);
   });
@@ -186,6 +196,10 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
 [[noreturn]] void run_sandbox_helper(const ChildSetup& s) {
   run_or_report(s.report_fd, [&] {
     die_with_parent(s.hoist_pid);
+    if (s.userns) {
+      s.userns->child_side();
+      die_with_parent(s.hoist_pid);  // a change of credentials may clear the parent-death signal
+    }
     close_all_but(s.report_fd, s.output_fd);
     // hoist decides what an interrupt does to the sandbox (it kills PID 1);
     // a Ctrl-C reaching this helper must not cut the report short.

@@ -1,9 +1,13 @@
 #include "builder/snapshot.h"
 
 #include <dirent.h>
+#include <unistd.h>
+
+#include <sstream>
 
 #include "common/error.h"
 #include "layers/store_writer.h"
+#include "layers/user_namespace.h"
 
 namespace hoist::builder {
 
@@ -19,16 +23,46 @@ bool upper_is_empty(const std::string& upper) {
   return empty;
 }
 
+namespace {
+
+layers::LayerResult write_to_store(const std::string& upper, oci::Store& store, const layers::LayerOptions& options) {
+  auto blob = store.blob_writer();
+  layers::StoreWriter out(*blob);
+  layers::LayerResult r = layers::write_layer_from_dir(upper, out, options);
+  blob->commit(r.digest);
+  return r;
+}
+
+// The result crosses from the user namespace's process as one line of text.
+std::string encode(const layers::LayerResult& r) {
+  return r.digest.str() + " " + r.diff_id.str() + " " + std::to_string(r.size) + " " +
+         std::to_string(r.uncompressed_size) + " " + std::to_string(r.entries);
+}
+
+layers::LayerResult decode(const std::string& text) {
+  std::istringstream in(text);
+  std::string digest, diff_id;
+  layers::LayerResult r;
+  if (!(in >> digest >> diff_id >> r.size >> r.uncompressed_size >> r.entries))
+    throw Error("malformed snapshot result from the user namespace: " + text);
+  r.digest = oci::Digest::parse(digest);
+  r.diff_id = oci::Digest::parse(diff_id);
+  return r;
+}
+
+}  // namespace
+
 std::optional<layers::LayerResult> snapshot_upper(const std::string& upper, oci::Store& store,
                                                   layers::LayerOptions options) {
   return with_context("snapshotting " + upper, [&]() -> std::optional<layers::LayerResult> {
     if (upper_is_empty(upper)) return std::nullopt;
     options.overlay_whiteouts = true;
-    auto blob = store.blob_writer();
-    layers::StoreWriter out(*blob);
-    layers::LayerResult r = layers::write_layer_from_dir(upper, out, options);
-    blob->commit(r.digest);
-    return r;
+    if (::geteuid() == 0) return write_to_store(upper, store, options);
+    options.user_xattr = true;
+    // The blob is written from inside too: its root is the host user, so the
+    // store's files stay the user's own.
+    return decode(layers::run_in_user_namespace(layers::current_user_id_map(),
+                                                [&] { return encode(write_to_store(upper, store, options)); }));
   });
 }
 

@@ -17,6 +17,11 @@ bool upper_is_empty(const std::string& upper);
 // opaque directories `.wh..wh..opq`) and returns its digests and sizes, or
 // nullopt when the upper is empty: the step then adds only a history entry
 // with empty_layer. `options.overlay_whiteouts` is set here.
+//
+// Not as root, the upper is read inside the sandbox's user namespace (as
+// its root): there the owners the run gave (0, 1000, ...) are what stat()
+// returns, whatever host ids hold them on disk, every file is readable, and
+// opaque markers are user.overlay.* xattrs (`options.user_xattr` is set).
 std::optional<layers::LayerResult> snapshot_upper(const std::string& upper, oci::Store& store,
                                                   layers::LayerOptions options);
 

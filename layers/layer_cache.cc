@@ -2,16 +2,20 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
 #include "layers/layer_reader.h"
+#include "layers/user_namespace.h"
 
 namespace hoist::layers {
 
@@ -24,10 +28,42 @@ std::string marker_path(const std::string& layer_dir) { return layer_dir + ".com
 
 std::string temp_prefix(const std::string& hex) { return ".tmp-" + hex + "-"; }
 
+// A socket rather than a pipe: send() with MSG_NOSIGNAL reports a child that
+// stopped reading as EPIPE instead of killing hoist with SIGPIPE.
+class SocketWriter : public Writer {
+ public:
+  explicit SocketWriter(int fd) : fd_(fd) {}
+  void write(const void* data, size_t size) override {
+    auto* p = static_cast<const char*>(data);
+    while (size > 0) {
+      ssize_t n = ::send(fd_, p, size, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_sys("send", "layer to the user namespace");
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// Without subordinate ranges a chown to any id but 0 fails with EINVAL;
+// the unpacker's message names the file and the owner, this says why.
+Error explain_single_id(const Error& e, const IdMap& map) {
+  std::string text = e.describe();
+  if (!(map.single_uid() || map.single_gid()) || !e.message().starts_with("chown ") ||
+      !e.message().ends_with(std::strerror(EINVAL)))
+    return Error(text);
+  return Error(text + " (the user namespace has only id 0: " + map.user +
+               " has no range in /etc/subuid or /etc/subgid for the layer's other owners)");
+}
+
 }  // namespace
 
-LayerCache::LayerCache(const std::string& root) : dir_(root + "/layers"), user_xattr_(::geteuid() != 0) {
+LayerCache::LayerCache(const std::string& root) : dir_(root + "/layers") {
   fs::mkdir_p(dir_, 0700);
+  if (::geteuid() != 0) userns_ = current_user_id_map();
 }
 
 std::string LayerCache::path(const oci::Digest& diff_id) const { return dir_ + "/" + std::string(diff_id.hex()); }
@@ -47,7 +83,52 @@ void LayerCache::remove_leftovers(const std::string& hex) const {
   }
   ::closedir(d);
   stale.push_back(dir_ + "/" + hex);  // renamed into place but never marked complete
-  for (const auto& p : stale) fs::remove_all(p);
+  for (const auto& p : stale) remove_tree(p);
+}
+
+// Unpacked as root of the user namespace, a tree may hold directories of
+// subordinate ids that the host user cannot empty.
+void LayerCache::remove_tree(const std::string& path) const {
+  if (userns_ && fs::exists(path))
+    remove_all_in_user_namespace(*userns_, path);
+  else
+    fs::remove_all(path);
+}
+
+UnpackedLayer LayerCache::unpack(const oci::Descriptor& layer, const BlobOpener& open, const std::string& dest) const {
+  UnpackOptions options;
+  options.whiteouts = WhiteoutMode::Overlay;
+  if (!userns_) return unpack_layer(*open(layer), layer.digest, dest, options);
+
+  options.preserve_owner = true;
+  options.user_xattr = true;
+  auto blob = open(layer);
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw_sys("socketpair", "layer unpack");
+  UniqueFd feed(sv[0]), source(sv[1]);
+  // Only the bytes cross into the namespace; the digest is checked there, as
+  // they are unpacked, and the diffID comes back.
+  std::string diff_id = run_in_user_namespace(
+      *userns_,
+      [&] {
+        feed.reset();
+        FdReader in(source.get(), "layer from hoist");
+        try {
+          return unpack_layer(in, layer.digest, dest, options).diff_id.str();
+        } catch (const Error& e) {
+          throw explain_single_id(e, *userns_);
+        }
+      },
+      [&] {
+        source.reset();
+        UniqueFd out = std::move(feed);
+        SocketWriter w(out.get());
+        std::string buf(1 << 20, '\0');
+        while (size_t n = blob->read(buf.data(), buf.size())) w.write(buf.data(), n);
+      });
+  UnpackedLayer r;
+  r.diff_id = oci::Digest::parse(diff_id);
+  return r;
 }
 
 std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& diff_id, const BlobOpener& open) {
@@ -64,11 +145,7 @@ std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& 
     try {
       // mkdtemp's 0700 would become the mode of the layer's root directory.
       if (::chmod(tmp.c_str(), 0755) != 0) throw_sys("chmod", tmp);
-      auto blob = open(layer);
-      UnpackOptions options;
-      options.whiteouts = WhiteoutMode::Overlay;
-      options.user_xattr = user_xattr_;
-      UnpackedLayer r = unpack_layer(*blob, layer.digest, tmp, options);
+      UnpackedLayer r = unpack(layer, open, tmp);
       if (r.diff_id != diff_id)
         throw Error("layer " + layer.digest.str() + " has diffID " + r.diff_id.str() + ", expected " + diff_id.str());
       UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -78,7 +155,7 @@ std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& 
       if (::rename(tmp.c_str(), dest.c_str()) != 0) throw_sys("rename", tmp + " to " + dest);
     } catch (...) {
       try {
-        fs::remove_all(tmp);
+        remove_tree(tmp);
       } catch (const Error&) {
         // The next ensure() removes it; the original error is the one to report.
       }

@@ -3,10 +3,19 @@
 // read-only as overlayfs lower directories. Each layer is unpacked once, in
 // overlay-whiteout mode, verified against its digest and diffID while it
 // streams, and published by a rename only when complete.
+//
+// Not as root, the unpack runs inside the user namespace the sandbox uses
+// (layers/id_map.h): files keep their owners there, stored on disk under the
+// mapped subordinate ids, and whiteouts use user.overlay.* xattrs. With a
+// single-id map a layer holding a file owned by any id but 0 is refused,
+// naming the file and its owner: giving it to root would change the image.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "layers/id_map.h"
+#include "layers/layer_reader.h"
 #include "layers/stream.h"
 #include "oci/descriptor.h"
 #include "oci/digest.h"
@@ -35,9 +44,11 @@ class LayerCache {
 
  private:
   void remove_leftovers(const std::string& hex) const;
+  void remove_tree(const std::string& path) const;
+  UnpackedLayer unpack(const oci::Descriptor& layer, const BlobOpener& open, const std::string& dest) const;
 
   std::string dir_;
-  bool user_xattr_;
+  std::optional<IdMap> userns_;  // set when not root
 };
 
 }  // namespace hoist::layers

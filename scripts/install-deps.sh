@@ -10,4 +10,5 @@ $sudo apt-get install -y -qq --no-install-recommends \
   libarchive-dev libisal-dev libzstd-dev libssl-dev libcurl4-openssl-dev \
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev \
   docker-registry skopeo umoci oci-image-tool buildah apache2-utils busybox-static \
-  clang libclang-rt-14-dev isal zstd attr bc openssl curl ca-certificates >/dev/null
+  clang libclang-rt-14-dev isal zstd attr bc openssl curl ca-certificates \
+  uidmap passwd >/dev/null

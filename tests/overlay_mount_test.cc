@@ -15,6 +15,12 @@ TEST(OverlayMountData, LowersTopFirstAndChangeSetOptions) {
             "lowerdir=/l/top:/l/base,upperdir=/s/upper,workdir=/s/work,metacopy=off,redirect_dir=off,index=off");
 }
 
+TEST(OverlayMountData, UserXattrForRootlessKeepsRedirectsOut) {
+  OverlayDirs d{{"/l"}, "/u", "/w", true};
+  EXPECT_EQ(overlay_mount_data(d),
+            "lowerdir=/l,upperdir=/u,workdir=/w,userxattr,metacopy=off,redirect_dir=nofollow,index=off");
+}
+
 std::string error_of(const OverlayDirs& d) {
   try {
     overlay_mount_data(d);
