@@ -1,0 +1,120 @@
+#include "builder/copy_resolve.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <deque>
+#include <vector>
+
+#include "common/error.h"
+#include "common/fd.h"
+
+namespace hoist::builder {
+
+namespace {
+
+// The kernel's own limit on links followed in one lookup.
+constexpr int kMaxSymlinks = 40;
+
+std::string read_link(int dirfd, const std::string& name, const std::string& what) {
+  std::string buf(256, '\0');
+  for (;;) {
+    ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
+    if (n < 0) throw_sys("readlink", what);
+    if (static_cast<size_t>(n) < buf.size()) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    buf.resize(buf.size() * 2);
+  }
+}
+
+std::vector<std::string> split_link(const std::string& target) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= target.size()) {
+    size_t slash = target.find('/', pos);
+    if (slash == std::string::npos) slash = target.size();
+    out.push_back(target.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+ResolvedPath resolve_in_root(int root_fd, const std::string& root_name, const layers::PathParts& path,
+                             bool follow_last) {
+  ResolvedPath out;
+  std::deque<std::string> pending(path.begin(), path.end());
+  std::vector<UniqueFd> stack;  // open directories of out.parts, root first
+  stack.emplace_back(::openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!stack.back().valid()) throw_sys("open", root_name);
+  int links = 0;
+  auto where = [&](const std::string& name) {
+    return root_name + "/" + layers::join_path(out.parts) + (out.parts.empty() ? "" : "/") + name;
+  };
+
+  while (!pending.empty()) {
+    std::string name = std::move(pending.front());
+    pending.pop_front();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      if (stack.size() > 1) {
+        stack.pop_back();
+        out.parts.pop_back();
+      }
+      continue;
+    }
+    struct stat st;
+    if (::fstatat(stack.back().get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) throw_sys("stat", where(name));
+      out.state = ResolvedPath::State::missing;
+      out.parts.push_back(std::move(name));
+      for (auto& rest : pending) {
+        if (rest.empty() || rest == ".") continue;
+        if (rest == "..") {
+          if (!out.parts.empty()) out.parts.pop_back();
+        } else {
+          out.parts.push_back(std::move(rest));
+        }
+      }
+      return out;
+    }
+    const bool last = pending.empty();
+    if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+      if (++links > kMaxSymlinks) throw sys_error("resolve", where(name), ELOOP);
+      std::string target = read_link(stack.back().get(), name, where(name));
+      if (!target.empty() && target[0] == '/') {
+        stack.resize(1);
+        out.parts.clear();
+      }
+      auto expansion = split_link(target);
+      pending.insert(pending.begin(), expansion.begin(), expansion.end());
+      continue;
+    }
+    if (last) {
+      out.state = ResolvedPath::State::found;
+      out.parts.push_back(std::move(name));
+      out.st = st;
+      return out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      out.state = ResolvedPath::State::blocked;
+      out.parts.push_back(std::move(name));
+      out.st = st;
+      return out;
+    }
+    UniqueFd next(::openat(stack.back().get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) throw_sys("open", where(name));
+    stack.push_back(std::move(next));
+    out.parts.push_back(std::move(name));
+  }
+  // The root itself (an empty path, or one that `..`s back to it).
+  if (::fstat(stack.back().get(), &out.st) != 0) throw_sys("stat", root_name);
+  out.state = ResolvedPath::State::found;
+  return out;
+}
+
+}  // namespace hoist::builder
