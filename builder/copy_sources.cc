@@ -1,12 +1,12 @@
 #include "builder/copy_sources.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 
 #include <algorithm>
 
 #include "builder/copy_resolve.h"
 #include "common/error.h"
+#include "common/fs.h"
 
 namespace hoist::builder {
 
@@ -16,16 +16,7 @@ std::vector<std::string> list_dir(int parent_fd, const layers::PathParts& parts,
   UniqueFd dir(::openat(parent_fd, parts.empty() ? "." : layers::join_path(parts).c_str(),
                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) throw_sys("open", what);
-  DIR* d = ::fdopendir(dir.release());
-  if (!d) throw_sys("opendir", what);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  return fs::sorted_entries(dir.get(), what);
 }
 
 // One path component against one wildcard component. PatternMatcher's glob

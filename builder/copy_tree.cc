@@ -1,6 +1,5 @@
 #include "builder/copy_tree.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -26,24 +25,6 @@ PathParts child(const PathParts& parent, const std::string& name) {
 }
 
 std::string show(const PathParts& p) { return "/" + layers::join_path(p); }
-
-std::vector<std::string> list_names(int dir_fd, const std::string& what) {
-  int copy = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (copy < 0) throw_sys("open", what);
-  DIR* d = ::fdopendir(copy);
-  if (!d) {
-    ::close(copy);
-    throw_sys("opendir", what);
-  }
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 void copy_bytes(int in, int out, const std::string& what) {
   for (;;) {
@@ -128,7 +109,7 @@ void TreeCopier::write_file(const PathParts& dst, const std::string& body, int i
 size_t TreeCopier::copy_dir_contents(int src_fd, const PathParts& src_real, const PathParts& rel, int dst_fd,
                                      const PathParts& dst, int image_fd) {
   size_t kept = 0;
-  for (const auto& name : list_names(src_fd, layer_dir_ + show(dst))) {
+  for (const auto& name : fs::sorted_entries(src_fd, layer_dir_ + show(dst))) {
     struct stat st;
     if (::fstatat(src_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_sys("stat", layers::join_path(child(src_real, name)));
     kept += copy_one(src_fd, name, st, child(src_real, name), child(rel, name), dst_fd, child(dst, name), image_fd);

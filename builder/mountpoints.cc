@@ -1,6 +1,5 @@
 #include "builder/mountpoints.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -14,18 +13,6 @@ namespace hoist::builder {
 
 namespace {
 
-bool is_empty_dir(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (!d) throw_sys("opendir", path);
-  bool empty = true;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") empty = false;
-  }
-  ::closedir(d);
-  return empty;
-}
-
 bool is_opaque(const std::string& path) {
   char v[4];
   for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"})
@@ -36,7 +23,7 @@ bool is_opaque(const std::string& path) {
 void remove_dir_if_empty(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
-  if (!is_empty_dir(path) || is_opaque(path)) return;
+  if (!fs::is_empty_dir(path) || is_opaque(path)) return;
   if (::rmdir(path.c_str()) != 0) throw_sys("rmdir", path);
 }
 

@@ -13,6 +13,7 @@
 #include "builder/mountpoints.h"
 #include "builder/sandbox_child.h"
 #include "builder/sandbox_report.h"
+#include "common/child_process.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -34,26 +35,16 @@ Pipe make_pipe(const char* what) {
 // Whatever leaves run_sandboxed (an exception from the output callback
 // included), the sandbox is killed and the helper reaped: no process of it
 // outlives the call.
-class Helper {
+class Helper : public ChildProcess {
  public:
-  explicit Helper(pid_t pid) : pid_(pid) {}
+  using ChildProcess::ChildProcess;
+  // The helper's death kills PID 1 too (parent-death signal); PID 1 goes first all the same.
   ~Helper() {
-    if (pid_ <= 0) return;
-    if (pid1_ > 0) ::kill(pid1_, SIGKILL);
-    ::kill(pid_, SIGKILL);  // its death kills PID 1 too (parent-death signal)
-    wait();
+    if (pid() > 0 && pid1_ > 0) ::kill(pid1_, SIGKILL);
   }
   void set_pid1(pid_t p) { pid1_ = p; }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
 
  private:
-  pid_t pid_;
   pid_t pid1_ = -1;
 };
 

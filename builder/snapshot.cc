@@ -1,27 +1,17 @@
 #include "builder/snapshot.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <sstream>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "layers/store_writer.h"
 #include "layers/user_namespace.h"
 
 namespace hoist::builder {
 
-bool upper_is_empty(const std::string& upper) {
-  DIR* d = ::opendir(upper.c_str());
-  if (!d) throw_sys("opendir", upper);
-  bool empty = true;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") empty = false;
-  }
-  ::closedir(d);
-  return empty;
-}
+bool upper_is_empty(const std::string& upper) { return fs::is_empty_dir(upper); }
 
 namespace {
 

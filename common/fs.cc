@@ -1,11 +1,13 @@
 #include "common/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <random>
@@ -34,6 +36,37 @@ std::string read_file(const std::string& path) {
 bool exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_empty_dir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) throw_sys("opendir", path);
+  bool empty = true;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") empty = false;
+  }
+  ::closedir(d);
+  return empty;
+}
+
+std::vector<std::string> sorted_entries(int dir_fd, const std::string& what) {
+  // fdopendir takes the fd it is given: read through a fresh one of our own.
+  int own = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (own < 0) throw_sys("open", what);
+  DIR* d = ::fdopendir(own);
+  if (!d) {
+    ::close(own);
+    throw_sys("opendir", what);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void mkdir_p(const std::string& path, unsigned mode) {

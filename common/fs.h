@@ -3,6 +3,7 @@
 // naming the operation and the path.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/fd.h"
 
@@ -10,6 +11,10 @@ namespace hoist::fs {
 
 std::string read_file(const std::string& path);
 bool exists(const std::string& path);
+// True when the directory has no entries; throws when it cannot be read.
+bool is_empty_dir(const std::string& path);
+// The entries of an open directory (the fd stays open and unmoved), sorted, without . and ..
+std::vector<std::string> sorted_entries(int dir_fd, const std::string& what);
 void mkdir_p(const std::string& path, unsigned mode = 0755);
 void fsync_dir(const std::string& dir);
 

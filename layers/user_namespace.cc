@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "common/child_process.h"
 #include "common/error.h"
 #include "common/fs.h"
 
@@ -95,27 +96,6 @@ void run_map_tool(const std::string& tool, pid_t pid, const std::vector<IdRange>
 
 std::string single_line(const IdRange& r) { return "0 " + std::to_string(r.host) + " 1\n"; }
 
-// Kills and reaps the child on every way out of run_in_user_namespace.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  ~Child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    wait();
-  }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
-
 }  // namespace
 
 UserNamespaceHandshake::UserNamespaceHandshake() {
@@ -186,7 +166,7 @@ std::string run_in_user_namespace(const IdMap& map, const std::function<std::str
     }
     ::_exit(0);
   }
-  Child guard(pid);
+  ChildProcess guard(pid);
   result_write.reset();
   std::optional<Error> parent_error;
   if (handshake.parent_side(pid, map) && parent) {

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/child_process.h"
 #include "common/error.h"
 #include "common/fd.h"
 
@@ -84,43 +85,6 @@ class SigpipeBlock {
  private:
   sigset_t old_;
   bool was_pending_ = false;
-};
-
-// Kills and reaps the child unless it was waited for: no zombie and no stray helper is left
-// behind when run() throws.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      reap_blocking();
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // true once the child has exited; its wait status is then in `status`.
-  bool try_reap(int& status) {
-    pid_t r;
-    do {
-      r = ::waitpid(pid_, &status, WNOHANG);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0) throw_sys("waitpid", std::to_string(pid_));
-    if (r == 0) return false;
-    pid_ = -1;
-    return true;
-  }
-  int reap_blocking() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
 };
 
 bool is_executable(const std::string& path) {
@@ -203,7 +167,7 @@ ProcessRunner::Result SystemProcessRunner::run(const std::vector<std::string>& a
     (void)ignored;
     ::_exit(127);
   }
-  Child child(pid);
+  ChildProcess child(pid);
   in_r.reset();
   out_w.reset();
   err_w.reset();
@@ -283,7 +247,7 @@ ProcessRunner::Result SystemProcessRunner::run(const std::vector<std::string>& a
 
   // The output is complete but the child may linger (it closed its pipes but keeps running).
   int status = 0;
-  while (!child.try_reap(status)) {
+  while (!child.try_wait(status)) {
     if (remaining_ms() == 0) throw timed_out();
     timespec pause{0, 5'000'000};
     ::nanosleep(&pause, nullptr);
