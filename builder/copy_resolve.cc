@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "common/fs.h"
 
 namespace hoist::builder {
 
@@ -16,19 +17,6 @@ namespace {
 
 // The kernel's own limit on links followed in one lookup.
 constexpr int kMaxSymlinks = 40;
-
-std::string read_link(int dirfd, const std::string& name, const std::string& what) {
-  std::string buf(256, '\0');
-  for (;;) {
-    ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
-    if (n < 0) throw_sys("readlink", what);
-    if (static_cast<size_t>(n) < buf.size()) {
-      buf.resize(static_cast<size_t>(n));
-      return buf;
-    }
-    buf.resize(buf.size() * 2);
-  }
-}
 
 std::vector<std::string> split_link(const std::string& target) {
   std::vector<std::string> out;
@@ -85,7 +73,7 @@ ResolvedPath resolve_in_root(int root_fd, const std::string& root_name, const la
     const bool last = pending.empty();
     if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
       if (++links > kMaxSymlinks) throw sys_error("resolve", where(name), ELOOP);
-      std::string target = read_link(stack.back().get(), name, where(name));
+      std::string target = fs::read_link_at(stack.back().get(), name, where(name));
       if (!target.empty() && target[0] == '/') {
         stack.resize(1);
         out.parts.clear();

@@ -38,6 +38,19 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+std::string read_link_at(int dirfd, const std::string& name, const std::string& what) {
+  std::string buf(256, '\0');
+  for (;;) {
+    ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
+    if (n < 0) throw_sys("readlink", what);
+    if (static_cast<size_t>(n) < buf.size()) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    buf.resize(buf.size() * 2);
+  }
+}
+
 bool is_empty_dir(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
   if (!d) throw_sys("opendir", path);

@@ -13,6 +13,8 @@ std::string read_file(const std::string& path);
 bool exists(const std::string& path);
 // True when the directory has no entries; throws when it cannot be read.
 bool is_empty_dir(const std::string& path);
+// The target of the symlink `name` in directory `dirfd`, whatever its length.
+std::string read_link_at(int dirfd, const std::string& name, const std::string& what);
 // The entries of an open directory (the fd stays open and unmoved), sorted, without . and ..
 std::vector<std::string> sorted_entries(int dir_fd, const std::string& what);
 void mkdir_p(const std::string& path, unsigned mode = 0755);

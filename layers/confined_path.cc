@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "common/error.h"
+#include "common/fs.h"
 
 namespace hoist::layers {
 
@@ -26,19 +27,6 @@ std::atomic<bool> g_kernel_enabled{true};
 
 std::string describe(const std::string& root, const std::string& rel) {
   return rel.empty() ? root : root + "/" + rel;
-}
-
-std::string read_link(int dirfd, const std::string& name, const std::string& what) {
-  std::string buf(256, '\0');
-  for (;;) {
-    ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
-    if (n < 0) throw_sys("readlink", what);
-    if (static_cast<size_t>(n) < buf.size()) {
-      buf.resize(static_cast<size_t>(n));
-      return buf;
-    }
-    buf.resize(buf.size() * 2);
-  }
 }
 
 UniqueFd reopen_path(int fd, const std::string& what) {
@@ -170,7 +158,7 @@ UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
     }
     if (S_ISLNK(st.st_mode)) {
       if (++links > kMaxSymlinks) throw sys_error("resolve", here, ELOOP);
-      std::string target = read_link(cur, name, here);
+      std::string target = fs::read_link_at(cur, name, here);
       if (!target.empty() && target[0] == '/') {
         stack.resize(1);
         at.clear();

@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "common/fs.h"
 #include "layers/layer_pipeline.h"
 
 namespace hoist::layers {
@@ -189,11 +190,7 @@ void TarWriter::add_path(int dirfd, const std::string& relpath, const std::strin
       archive_entry_set_filetype(e, AE_IFDIR);
     } else if (S_ISLNK(st.st_mode)) {
       archive_entry_set_filetype(e, AE_IFLNK);
-      std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
-      ssize_t n = ::readlinkat(dirfd, relpath.c_str(), target.data(), target.size());
-      if (n < 0) throw_sys("readlink", display);
-      target.resize(static_cast<size_t>(n));
-      archive_entry_set_symlink(e, target.c_str());
+      archive_entry_set_symlink(e, fs::read_link_at(dirfd, relpath, display).c_str());
     } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
       archive_entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
       archive_entry_set_rdevmajor(e, major(st.st_rdev));

@@ -55,8 +55,9 @@ void sh(const std::string& cmd) {
 TestUser add_user(const std::string& dir, const std::string& name, bool ranges) {
   std::string etc = dir + "/etc";
   if (!fs::exists(etc)) sh("cp -a /etc " + etc);
-  // The first id free on the host and in the copy.
-  uid_t id = 64100;
+  // An id of this test process alone (tests run in parallel, and TearDown
+  // looks for leftover processes by uid), free on the host and in the copy.
+  uid_t id = 70000 + static_cast<uid_t>(::getpid() % 100000);
   while (::getpwuid(id) || ::getgrgid(id) ||
          fs::read_file(etc + "/passwd").find(":" + std::to_string(id) + ":") != std::string::npos)
     ++id;
