@@ -59,6 +59,7 @@
 #include "layers/layer_writer.h"
 #include "layers/stream.h"
 #include "layers/unpack.h"
+#include "tests/layer_entries.h"
 #include "tests/test_support.h"
 #include "tests/tree_snapshot.h"
 
@@ -136,63 +137,8 @@ std::string root_expr(const json& n, const std::string& root) {
 // ---------------------------------------------------------------------------
 // Reading tars back (libarchive, independent of hoist's decompressor).
 
-struct Entry {
-  std::string name;
-  char type = '?';  // f file, h hardlink, d dir, l symlink, c char, b block, p fifo
-  unsigned mode = 0;
-  int64_t uid = 0, gid = 0;
-  int64_t mtime = 0;
-  int64_t size = 0;
-  std::string content, link;
-  std::map<std::string, std::string> xattrs;
-};
-
-std::vector<Entry> read_tar(const std::string& blob) {
-  archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_tar(a);
-  archive_read_open_memory(a, blob.data(), blob.size());
-  std::vector<Entry> out;
-  archive_entry* e;
-  int rc;
-  while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-    Entry x;
-    x.name = archive_entry_pathname(e);
-    switch (archive_entry_filetype(e)) {
-      case AE_IFREG: x.type = 'f'; break;
-      case AE_IFDIR: x.type = 'd'; break;
-      case AE_IFLNK: x.type = 'l'; break;
-      case AE_IFCHR: x.type = 'c'; break;
-      case AE_IFBLK: x.type = 'b'; break;
-      case AE_IFIFO: x.type = 'p'; break;
-      default: x.type = '?';
-    }
-    if (const char* hl = archive_entry_hardlink(e)) {
-      x.type = 'h';
-      x.link = hl;
-    }
-    if (x.type == 'l') x.link = archive_entry_symlink(e);
-    x.mode = archive_entry_perm(e) & 07777;
-    x.uid = archive_entry_uid(e);
-    x.gid = archive_entry_gid(e);
-    x.mtime = archive_entry_mtime(e);
-    x.size = archive_entry_size(e);
-    archive_entry_xattr_reset(e);
-    const char* xn;
-    const void* xv;
-    size_t xs;
-    while (archive_entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK)
-      x.xattrs[xn] = std::string(static_cast<const char*>(xv), xs);
-    char buf[65536];
-    la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) x.content.append(buf, static_cast<size_t>(n));
-    out.push_back(std::move(x));
-  }
-  std::string err = rc == ARCHIVE_EOF ? "" : archive_error_string(a);
-  archive_read_free(a);
-  if (!err.empty()) throw Error("reading the layer back: " + err);
-  return out;
-}
+using Entry = test::TarEntry;
+using test::read_tar;
 
 const Entry* find(const std::vector<Entry>& es, const std::string& name) {
   for (const auto& e : es)
