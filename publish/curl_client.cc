@@ -291,7 +291,7 @@ class CurlClient : public HttpClient {
     }
     if (tls) {
       std::string msg = "TLS error talking to " + authority(url) + ": " + reason;
-      throw Error(tls_.fix_hint.empty() ? msg : msg + " " + tls_.fix_hint);
+      throw NotRetryable(Error(tls_.fix_hint.empty() ? msg : msg + " " + tls_.fix_hint));
     }
     throw Error(reason + " (" + req.method + " " + url + ")");
   }

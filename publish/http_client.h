@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
 #include "layers/stream.h"
 
 namespace hoist::publish {
@@ -31,12 +32,21 @@ struct HttpResponse {
   std::string header(std::string_view name) const;
 };
 
+// A failure another try would only repeat (a TLS failure: the certificate or
+// the CA setup is wrong; reading the local blob; writing the store; a token
+// server refusing the credentials): never retried. Any other hoist::Error from
+// HttpClient::send (a reset, a timeout, a refused connection) may pass.
+class NotRetryable : public Error {
+ public:
+  explicit NotRetryable(const Error& e) : Error(e) {}
+};
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Sends the request, following redirects. The response body goes to `sink`
   // when given and the status is 2xx, else into HttpResponse::body (bounded).
-  // Throws hoist::Error on a transport failure (connection, TLS, timeout).
+  // Throws hoist::Error on a transport failure (connection, timeout), NotRetryable for TLS.
   // Safe to call from several threads at once: blob copies run in parallel.
   virtual HttpResponse send(const HttpRequest& request, layers::Writer* sink = nullptr) = 0;
 };

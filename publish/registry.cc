@@ -98,7 +98,6 @@ HttpResponse Registry::retrying(const std::string& what, const std::function<Htt
     } catch (const NotRetryable&) {
       throw;
     } catch (Error& e) {
-      if (!is_transient_transport_error(e)) throw;
       if (retry >= retry_.retries) {
         if (retry > 0) e.context("gave up after " + retries_text(retry));
         throw;

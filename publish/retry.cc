@@ -39,8 +39,6 @@ bool is_transient_status(long status) {
   }
 }
 
-bool is_transient_transport_error(const Error& e) { return !e.message().starts_with("TLS error"); }
-
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry) {
   auto d = std::max(policy.first_delay, std::chrono::milliseconds(0));
   for (int i = 0; i < retry && d < kMaxDelay; ++i) d *= 2;

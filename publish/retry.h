@@ -11,13 +11,6 @@
 
 namespace hoist::publish {
 
-// A failure another try would only repeat (reading the local blob, writing
-// the store, a token server refusing the credentials): never retried.
-class NotRetryable : public Error {
- public:
-  explicit NotRetryable(const Error& e) : Error(e) {}
-};
-
 struct RetryPolicy {
   int retries = 3;                              // tries after the first
   std::chrono::milliseconds first_delay{2000};  // doubled after each retry
@@ -25,11 +18,6 @@ struct RetryPolicy {
 
 // 408, 429, 500, 502, 503, 504: the server may answer differently next time.
 bool is_transient_status(long status);
-
-// Whether a transport failure thrown by HttpClient::send may pass on another
-// try: a reset, a timeout or a refused connection may; a TLS failure (the
-// certificate or the CA setup is wrong, see curl_client.cc) will not.
-bool is_transient_transport_error(const Error& e);
 
 // The wait before retry number `retry` (0 for the first): first_delay * 2^retry,
 // capped so a long series never sleeps for hours.

@@ -83,7 +83,7 @@ TEST_F(RegistryTest, TransportErrorAfterTheLastRetry) {
 
 TEST_F(RegistryTest, TlsFailuresAndClientErrorsAreNotRetried) {
   http.expect("GET", "/v2/", [](const SeenRequest&) -> HttpResponse {
-    throw Error("TLS error talking to 127.0.0.1:5000: SSL certificate problem");
+    throw NotRetryable(Error("TLS error talking to 127.0.0.1:5000: SSL certificate problem"));
   });
   EXPECT_EQ(error_of([&] { registry.check_login(); }), "TLS error talking to 127.0.0.1:5000: SSL certificate problem");
   http.expect("HEAD", "/blobs/", reply(404));

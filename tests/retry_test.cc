@@ -18,12 +18,6 @@ TEST(Retry, TransientStatuses) {
   for (long s : {0, 200, 201, 202, 400, 401, 403, 404, 405, 413, 416, 501, 505}) EXPECT_FALSE(is_transient_status(s)) << s;
 }
 
-TEST(Retry, TransportErrorsExceptTls) {
-  EXPECT_TRUE(is_transient_transport_error(Error("Recv failure: Connection reset by peer (PATCH http://h/x)")));
-  EXPECT_TRUE(is_transient_transport_error(Error("Timeout was reached (GET http://h/x)")));
-  EXPECT_FALSE(is_transient_transport_error(Error("TLS error talking to h:5000: SSL certificate problem")));
-}
-
 TEST(Retry, BackoffDoublesFromTheFirstDelay) {
   RetryPolicy p{5, 10ms};
   EXPECT_EQ(backoff_delay(p, 0), 10ms);
