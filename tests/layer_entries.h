@@ -16,8 +16,9 @@
 namespace hoist::test {
 
 // Every entry of a tar (compressed or not, decoded by libarchive, independent
-// of hoist's own decompressor), in archive order, with all it records.
-struct TarEntry {
+// of hoist's own decompressor), in archive order, with all it records. (The
+// tars tests write are described by unpack_test_support.h's TarEntry.)
+struct ReadEntry {
   std::string name;
   char type = '?';  // f file, h hardlink, d dir, l symlink, c char, b block, p fifo
   unsigned mode = 0;  // permission and set-id / sticky bits
@@ -33,7 +34,7 @@ struct TarEntry {
   int64_t size = 0;
 };
 
-inline std::vector<TarEntry> read_tar(const std::string& bytes) {
+inline std::vector<ReadEntry> read_tar(const std::string& bytes) {
   archive* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
@@ -42,11 +43,11 @@ inline std::vector<TarEntry> read_tar(const std::string& bytes) {
     archive_read_free(a);
     throw std::runtime_error("open tar: " + err);
   }
-  std::vector<TarEntry> out;
+  std::vector<ReadEntry> out;
   archive_entry* e;
   int rc;
   while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-    TarEntry x;
+    ReadEntry x;
     x.name = archive_entry_pathname(e);
     const char* hl = archive_entry_hardlink(e);
     switch (archive_entry_filetype(e)) {
@@ -94,7 +95,7 @@ inline std::vector<TarEntry> read_tar(const std::string& bytes) {
 }
 
 struct LayerEntry {
-  char type = '?';  // as TarEntry::type
+  char type = '?';  // as ReadEntry::type
   unsigned mode = 0;
   int64_t uid = 0, gid = 0;
   std::string content;

@@ -48,7 +48,7 @@ namespace {
 // ---------------------------------------------------------------------------
 // Reading tars back (libarchive, any compression).
 
-using Entry = test::TarEntry;
+using Entry = test::ReadEntry;
 using test::read_tar;
 
 // The uncompressed bytes of a blob, decoded by libarchive.

@@ -137,7 +137,7 @@ std::string root_expr(const json& n, const std::string& root) {
 // ---------------------------------------------------------------------------
 // Reading tars back (libarchive, independent of hoist's decompressor).
 
-using Entry = test::TarEntry;
+using Entry = test::ReadEntry;
 using test::read_tar;
 
 const Entry* find(const std::vector<Entry>& es, const std::string& name) {
