@@ -13,25 +13,6 @@
 
 namespace hoist::builder {
 
-namespace {
-
-// The kernel's own limit on links followed in one lookup.
-constexpr int kMaxSymlinks = 40;
-
-std::vector<std::string> split_link(const std::string& target) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= target.size()) {
-    size_t slash = target.find('/', pos);
-    if (slash == std::string::npos) slash = target.size();
-    out.push_back(target.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
 ResolvedPath resolve_in_root(int root_fd, const std::string& root_name, const layers::PathParts& path,
                              bool follow_last) {
   ResolvedPath out;
@@ -72,13 +53,13 @@ ResolvedPath resolve_in_root(int root_fd, const std::string& root_name, const la
     }
     const bool last = pending.empty();
     if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-      if (++links > kMaxSymlinks) throw sys_error("resolve", where(name), ELOOP);
+      if (++links > layers::kMaxSymlinks) throw sys_error("resolve", where(name), ELOOP);
       std::string target = fs::read_link_at(stack.back().get(), name, where(name));
       if (!target.empty() && target[0] == '/') {
         stack.resize(1);
         out.parts.clear();
       }
-      auto expansion = split_link(target);
+      auto expansion = layers::split_link_target(target);
       pending.insert(pending.begin(), expansion.begin(), expansion.end());
       continue;
     }

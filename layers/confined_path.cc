@@ -18,7 +18,6 @@ namespace hoist::layers {
 namespace {
 
 // Linux's own limit on symlinks followed in one lookup.
-constexpr int kMaxSymlinks = 40;
 
 // Kernels older than 5.6, and seccomp profiles that predate openat2, answer
 // ENOSYS (or EPERM); the userspace walk gives the same answer, only slower.
@@ -55,6 +54,18 @@ PathParts clean_path(std::string_view name) {
     parts.emplace_back(part);
   }
   return parts;
+}
+
+PathParts split_link_target(std::string_view target) {
+  PathParts out;
+  size_t pos = 0;
+  while (pos <= target.size()) {
+    size_t slash = target.find('/', pos);
+    if (slash == std::string_view::npos) slash = target.size();
+    out.emplace_back(target.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
 }
 
 std::string join_path(const PathParts& parts, size_t count) {
@@ -163,16 +174,7 @@ UniqueFd ConfinedRoot::walk(const PathParts& parts, size_t count,
         stack.resize(1);
         at.clear();
       }
-      // Keep ".." in the expansion: it must act on the directories reached,
-      // not be folded lexically into the link text.
-      std::vector<std::string> expansion;
-      size_t pos = 0;
-      while (pos <= target.size()) {
-        size_t slash = target.find('/', pos);
-        if (slash == std::string::npos) slash = target.size();
-        expansion.push_back(target.substr(pos, slash - pos));
-        pos = slash + 1;
-      }
+      PathParts expansion = split_link_target(target);
       pending.insert(pending.begin(), expansion.begin(), expansion.end());
       continue;
     }

@@ -20,6 +20,13 @@ using PathParts = std::vector<std::string>;
 // is dropped, as the kernel does for `/..`.
 PathParts clean_path(std::string_view name);
 
+// The kernel's own limit on symlinks followed in one lookup (ELOOP beyond it).
+inline constexpr int kMaxSymlinks = 40;
+
+// A symlink target split at every "/", ".." and empty parts kept: they must
+// act on the directories the walk reaches, not be folded lexically.
+PathParts split_link_target(std::string_view target);
+
 // "a/b/c" from the first `count` parts (all by default); "" for the root.
 std::string join_path(const PathParts& parts, size_t count = static_cast<size_t>(-1));
 
