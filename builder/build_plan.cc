@@ -152,6 +152,11 @@ struct Planner {
           } catch (const Error& e) {
             fail(ins.line, "FROM " + s.base + ": " + e.describe());
           }
+          if (opts.base_env)
+            for (auto& kv : opts.base_env(s.base, s.platform)) {
+              auto eq = kv.find('=');
+              if (eq != std::string::npos && eq > 0) scope.set_env(kv.substr(0, eq), kv.substr(eq + 1));
+            }
         } else {
           s.base = "scratch";
         }
@@ -181,7 +186,7 @@ struct Planner {
   }
 
   PlannedStep step(const Instruction& ins, Scope& scope, const Scope& globals, PlannedStage& stage) {
-    PlannedStep st{ins, ins.command, ""};
+    PlannedStep st{ins, ins.command, "", {}};
     int line = ins.line;
     auto x = [&](const std::string& w) { return expand(w, scope, line); };
     auto depend = [&](const std::string& ref) {
@@ -247,6 +252,8 @@ struct Planner {
         },
         st.expanded);
     st.display = describe(ins.keyword, st.expanded);
+    for (auto& [k, v] : scope.args)
+      if (v) st.args.emplace_back(k, *v);
     return st;
   }
 

@@ -3,6 +3,7 @@
 // expanded in the scope Docker gives them (meta ARGs for FROM, then the
 // stage's ARG and ENV), the stages the target needs in build order, and
 // nothing run. `hoist build --dry-run` prints it; the executor walks it.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,12 +21,19 @@ struct PlanOptions {
   std::string target;                             // --target; "" = the last stage
   oci::Platform target_platform;                  // TARGETPLATFORM & co.; default: host
   oci::Platform build_platform;                   // BUILDPLATFORM & co.; default: host
+  // The Env ("K=V") of the image a stage starts FROM (a normalised reference,
+  // and the stage's expanded --platform), which later words of the stage see
+  // as docker does (`WORKDIR $HOME`). Unset or returning nothing: no variables.
+  std::function<std::vector<std::string>(const std::string& image, const std::string& platform)> base_env;
 };
 
 struct PlannedStep {
   Instruction instruction;  // as written
   Command expanded;         // words expanded where Docker expands them
   std::string display;      // the expanded instruction as one line, e.g. `COPY --from=build /out /app`
+  // The build args in scope with a value (after this step's own ARG), by
+  // name: a RUN sees them as environment variables under its ENV.
+  std::vector<std::pair<std::string, std::string>> args;
 };
 
 struct PlannedStage {

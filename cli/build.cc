@@ -1,8 +1,13 @@
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 
 #include "builder/build_plan.h"
+#include "builder/dockerignore.h"
+#include "builder/executor.h"
+#include "cli/base_images.h"
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -11,19 +16,115 @@ namespace hoist::cli {
 
 namespace {
 
+struct Opts {
+  std::string context, file, target, platform, network = "host", compression = "gzip", format = "oci";
+  std::string iidfile, progress = "auto";
+  std::vector<std::string> tags, build_args, labels;
+  std::optional<int64_t> timestamp;
+  bool dry_run = false, json = false, no_cache = false, pull = false, quiet = false;
+};
+
 std::string read_dockerfile(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   return fs::read_file(path);
 }
 
+std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> out;
+  for (auto& kv : args) {
+    auto eq = kv.find('=');
+    if (eq == 0) throw Error("invalid --build-arg \"" + kv + "\": want KEY=VALUE or KEY");
+    if (eq != std::string::npos) {
+      out[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (const char* v = std::getenv(kv.c_str())) {
+      out[kv] = v;  // docker takes a bare KEY from the environment, and skips it when unset
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_labels(const std::vector<std::string>& labels) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& kv : labels) {
+    auto eq = kv.find('=');
+    if (eq == 0) throw Error("invalid --label \"" + kv + "\": want KEY=VALUE");
+    out.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+  }
+  return out;
+}
+
+layers::Compression parse_compression(const std::string& name) {
+  if (name == "gzip") return layers::Compression::Gzip;
+  if (name == "zstd") return layers::Compression::Zstd;
+  throw Error("invalid --compression \"" + name + "\": want gzip or zstd");
+}
+
+void run_build(Globals& g, const Opts& o) {
+  std::vector<std::string> tags;
+  for (auto& t : o.tags) tags.push_back(normalize_ref(t));  // a bad -t fails before any work
+  if (o.json && !o.dry_run) throw Error("--json is only meaningful with --dry-run");
+  if (o.network != "host" && o.network != "none" && o.network != "default")
+    throw Error("invalid --network \"" + o.network + "\": want host or none");
+  if (o.format != "oci" && o.format != "docker") throw Error("invalid --format \"" + o.format + "\": want oci or docker");
+  bool no_context = o.context == "-";
+  std::string file = o.file;
+  if (file.empty()) file = no_context ? "-" : o.context + "/Dockerfile";
+  if (file.starts_with("./")) file = file.substr(2);
+
+  builder::PlanOptions plan;
+  plan.filename = file == "-" ? "Dockerfile" : file;
+  plan.target = o.target;
+  plan.build_platform = oci::host_platform();
+  plan.target_platform = o.platform.empty() ? plan.build_platform : oci::parse_platform(o.platform);
+  plan.build_args = parse_build_args(o.build_args);
+  auto parsed = builder::parse_dockerfile(read_dockerfile(file), plan.filename);
+  for (auto& w : parsed.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (o.dry_run) {
+    auto p = builder::make_plan(parsed, plan);
+    if (o.json) {
+      std::fputs(builder::plan_json(p).c_str(), stdout);
+    } else {
+      for (auto& w : p.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+      std::fputs(builder::plan_text(p).c_str(), stdout);
+    }
+    return;
+  }
+
+  if (!no_context && !fs::exists(o.context + "/.")) throw Error("build context " + o.context + ": not a directory");
+  builder::BuildOptions opts;
+  std::optional<builder::PatternMatcher> ignore;
+  if (!no_context) {
+    opts.context_dir = o.context;
+    std::string ignore_file = builder::find_ignore_file(o.context, o.file.empty() ? "" : file);
+    if (!ignore_file.empty())
+      ignore.emplace(with_context(ignore_file, [&] { return builder::PatternMatcher(builder::read_ignore_file(fs::read_file(ignore_file))); }));
+    if (ignore) opts.ignore = &*ignore;
+  }
+  opts.tags = tags;
+  opts.labels = parse_labels(o.labels);
+  opts.timestamp = o.timestamp ? o.timestamp : source_date_epoch();
+  opts.compression = parse_compression(o.compression);
+  opts.docker_format = o.format == "docker";
+  opts.network = o.network == "none" ? builder::NetworkMode::None : builder::NetworkMode::Host;
+  opts.no_cache = o.no_cache;
+  if (!o.quiet)
+    opts.log = [](std::string_view s) {
+      std::fwrite(s.data(), 1, s.size(), stdout);
+      std::fflush(stdout);
+    };
+
+  oci::Store store = g.open_store();
+  StoreOrPull bases(g, store, o.pull, o.progress, o.quiet);
+  builder::BuildResult r = builder::build(parsed, plan, store, bases, opts);
+  if (!o.iidfile.empty()) fs::write_file_atomic(o.iidfile, r.config.str());
+  if (!o.quiet)
+    for (auto& t : tags) std::printf("Successfully tagged %s\n", t.c_str());
+  std::printf("%s\n", r.config.str().c_str());
+}
+
 }  // namespace
 
-void register_build(CLI::App& app, Globals&) {
-  struct Opts {
-    std::string context, file, target, platform;
-    std::vector<std::string> tags, build_args;
-    bool dry_run = false, json = false;
-  };
+void register_build(CLI::App& app, Globals& g) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
   cmd->add_option("context", o->context, "Build context directory, or - for a Dockerfile on stdin with no context")
@@ -33,41 +134,20 @@ void register_build(CLI::App& app, Globals&) {
   cmd->add_option("--build-arg", o->build_args, "Set a build-time variable, K=V (K alone: from the environment)");
   cmd->add_option("--target", o->target, "Build up to this stage");
   cmd->add_option("--platform", o->platform, "Target platform, os/arch[/variant] (default: this machine)");
+  cmd->add_option("--label", o->labels, "Set a label on the image, K=V");
+  cmd->add_flag("--no-cache", o->no_cache, "Run every step again instead of reusing earlier results");
+  cmd->add_flag("--pull", o->pull, "Look up base images in their registry even when the store has them");
+  cmd->add_option("--network", o->network, "Network of RUN steps: host (default) or none");
+  cmd->add_option("--timestamp", o->timestamp, "Creation time and file time clamp, seconds since 1970 (default: SOURCE_DATE_EPOCH)");
+  cmd->add_option("--compression", o->compression, "Layer compression: gzip (default) or zstd");
+  cmd->add_option("--format", o->format, "Manifest and config media types: oci (default) or docker");
+  cmd->add_option("--iidfile", o->iidfile, "Write the image ID to this file");
+  cmd->add_option("--progress", o->progress, "auto, tty or plain (default auto)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Print only the image ID");
   cmd->add_flag("--dry-run", o->dry_run, "Print the build plan without running anything");
   cmd->add_flag("--json", o->json, "With --dry-run: print the plan as JSON");
-  cmd->callback([o] {
-    for (auto& t : o->tags) normalize_ref(t);  // a bad -t fails before any work
-    if (o->json && !o->dry_run) throw Error("--json is only meaningful with --dry-run");
-    std::string file = o->file;
-    if (file.empty()) file = o->context == "-" ? "-" : o->context + "/Dockerfile";
-    if (file.starts_with("./")) file = file.substr(2);
-
-    builder::PlanOptions opts;
-    opts.filename = file == "-" ? "Dockerfile" : file;
-    opts.target = o->target;
-    opts.build_platform = oci::host_platform();
-    opts.target_platform = o->platform.empty() ? opts.build_platform : oci::parse_platform(o->platform);
-    for (auto& kv : o->build_args) {
-      auto eq = kv.find('=');
-      if (eq == 0) throw Error("invalid --build-arg \"" + kv + "\": want KEY=VALUE or KEY");
-      if (eq != std::string::npos) {
-        opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
-      } else if (const char* v = std::getenv(kv.c_str())) {
-        opts.build_args[kv] = v;  // docker takes a bare KEY from the environment, and skips it when unset
-      }
-    }
-    auto parsed = builder::parse_dockerfile(read_dockerfile(file), opts.filename);
-    for (auto& w : parsed.warnings) std::fprintf(stderr, "%s\n", w.c_str());
-    auto plan = builder::make_plan(parsed, opts);
-    if (!o->dry_run)
-      throw Error("this hoist plans builds but does not execute them yet (the executor is issue 6): use --dry-run");
-    if (o->json) {
-      std::fputs(builder::plan_json(plan).c_str(), stdout);
-    } else {
-      for (auto& w : plan.warnings) std::fprintf(stderr, "%s\n", w.c_str());
-      std::fputs(builder::plan_text(plan).c_str(), stdout);
-    }
-  });
+  add_registry_flags(cmd, g);
+  cmd->callback([o, &g] { run_build(g, *o); });
 }
 
 }  // namespace hoist::cli

@@ -167,4 +167,23 @@ std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& 
   });
 }
 
+std::string LayerCache::adopt(const oci::Digest& diff_id, const std::string& dir) {
+  std::string dest = path(diff_id);
+  return with_context("caching layer " + diff_id.str(), [&] {
+    fs::FileLock lock(dest + ".lock");
+    if (has(diff_id)) {
+      remove_tree(dir);
+      return dest;
+    }
+    remove_leftovers(std::string(diff_id.hex()));
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) throw_sys("open", dir);
+    if (::syncfs(fd.get()) != 0) throw_sys("syncfs", dir);
+    if (::rename(dir.c_str(), dest.c_str()) != 0) throw_sys("rename", dir + " to " + dest);
+    fs::fsync_dir(dir_);
+    fs::write_file_atomic(marker_path(dest), diff_id.str() + "\n");
+    return dest;
+  });
+}
+
 }  // namespace hoist::layers

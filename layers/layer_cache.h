@@ -42,6 +42,18 @@ class LayerCache {
   // when the blob does not match its digest or `diff_id`; nothing is left.
   std::string ensure(const oci::Descriptor& layer, const oci::Digest& diff_id, const BlobOpener& open);
 
+  // Takes `dir`, a directory already holding exactly the layer with this
+  // diffID in the cache's form (a RUN's overlay upper, a COPY's layer tree),
+  // as that layer's directory: renamed, not unpacked again. When the layer is
+  // there already `dir` is removed instead. `dir` must be on the cache's
+  // filesystem. Returns the layer's directory.
+  std::string adopt(const oci::Digest& diff_id, const std::string& dir);
+  // The user namespace unpacked layers live in (their owners are its ids),
+  // or nullptr as root.
+  const IdMap* user_namespace() const { return userns_ ? &*userns_ : nullptr; }
+  // Removes a tree the build made (as root of the user namespace when rootless).
+  void discard(const std::string& dir) const { remove_tree(dir); }
+
  private:
   void remove_leftovers(const std::string& hex) const;
   void remove_tree(const std::string& path) const;

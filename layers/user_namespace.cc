@@ -137,8 +137,8 @@ bool UserNamespaceHandshake::parent_side(pid_t child, const IdMap& map) {
   return true;
 }
 
-std::string run_in_user_namespace(const IdMap& map, const std::function<std::string()>& child,
-                                  const std::function<void()>& parent) {
+std::string run_in_child(const IdMap* map, const std::function<std::string()>& child,
+                         const std::function<void()>& parent) {
   UserNamespaceHandshake handshake;
   auto [result_read, result_write] = make_pipe("user namespace result");
   pid_t self = ::getpid();
@@ -150,7 +150,7 @@ std::string run_in_user_namespace(const IdMap& map, const std::function<std::str
     try {
       // Set after the handshake, which may clear it; hoist dying before
       // then ends the handshake with end-of-file.
-      handshake.child_side();
+      if (map) handshake.child_side();
       if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw_sys("prctl", "PR_SET_PDEATHSIG");
       if (::getppid() != self) ::_exit(1);
       out = "+" + child();
@@ -169,7 +169,7 @@ std::string run_in_user_namespace(const IdMap& map, const std::function<std::str
   ChildProcess guard(pid);
   result_write.reset();
   std::optional<Error> parent_error;
-  if (handshake.parent_side(pid, map) && parent) {
+  if ((!map || handshake.parent_side(pid, *map)) && parent) {
     try {
       parent();
     } catch (const Error& e) {
@@ -182,10 +182,15 @@ std::string run_in_user_namespace(const IdMap& map, const std::function<std::str
   if (out.starts_with("-")) throw Error(out.substr(1));
   if (parent_error) throw *parent_error;
   if (out.starts_with("+")) return out.substr(1);
-  throw Error("user namespace child ended without a result (" +
+  throw Error(std::string(map ? "user namespace" : "child") + " process ended without a result (" +
               (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                    : "exit " + std::to_string(WEXITSTATUS(status))) +
               ")");
+}
+
+std::string run_in_user_namespace(const IdMap& map, const std::function<std::string()>& child,
+                                  const std::function<void()>& parent) {
+  return run_in_child(&map, child, parent);
 }
 
 void remove_all_in_user_namespace(const IdMap& map, const std::string& path) {

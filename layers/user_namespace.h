@@ -45,6 +45,11 @@ class UserNamespaceHandshake {
 std::string run_in_user_namespace(const IdMap& map, const std::function<std::string()>& child,
                                   const std::function<void()>& parent = {});
 
+// As run_in_user_namespace, in the user namespace of `map` when given, else
+// in a plain child process (as root, to unshare a mount namespace of its own).
+std::string run_in_child(const IdMap* map, const std::function<std::string()>& child,
+                         const std::function<void()>& parent = {});
+
 // fs::remove_all run inside the user namespace, where the tree's owners
 // (subordinate ids) are mapped and the namespace's root may remove them.
 void remove_all_in_user_namespace(const IdMap& map, const std::string& path);

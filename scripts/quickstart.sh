@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
-samples/make-rootfs.sh build/sample-rootfs
-build/hoist import build/sample-rootfs sample/busybox:latest --change 'CMD ["sh"]'
+samples/make-base.sh build/hoist
+build/hoist build -t sample/hello:latest samples/hello
 build/hoist images

@@ -146,3 +146,26 @@ TEST(BuildPlan, TextAndJson) {
   EXPECT_NE(json.find("\"order\": ["), std::string::npos) << json;
   EXPECT_NE(json.find("\"text\": \"RUN true\""), std::string::npos) << json;
 }
+
+TEST(BuildPlan, BaseImageEnvIsSeenByLaterWords) {
+  PlanOptions o;
+  std::vector<std::string> asked;
+  o.base_env = [&](const std::string& image, const std::string& platform) {
+    asked.push_back(image + "|" + platform);
+    return std::vector<std::string>{"HOME=/home/app", "broken", "=x"};
+  };
+  auto p = plan("FROM --platform=linux/amd64 alpine\nWORKDIR $HOME/src\nFROM scratch\nWORKDIR ${HOME:-none}\n", o);
+  EXPECT_EQ(displays(p.stages[0]), std::vector<std::string>{"WORKDIR /home/app/src"});
+  EXPECT_EQ(displays(p.stages[1]), std::vector<std::string>{"WORKDIR none"});  // scratch has no image to ask
+  EXPECT_EQ(asked, std::vector<std::string>{"docker.io/library/alpine:latest|linux/amd64"});
+}
+
+TEST(BuildPlan, StepsCarryTheBuildArgsInScope) {
+  PlanOptions o;
+  o.build_args = {{"B", "from-cli"}};
+  auto p = plan("FROM scratch\nARG A=1\nARG B\nARG C\nRUN true\nENV A=env\nRUN true\n", o);
+  using Args = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(p.stages[0].steps[0].args, (Args{{"A", "1"}}));
+  EXPECT_EQ(p.stages[0].steps[3].args, (Args{{"A", "1"}, {"B", "from-cli"}}));  // C has no value
+  EXPECT_EQ(p.stages[0].steps[5].args, (Args{{"A", "1"}, {"B", "from-cli"}}));  // ENV hides A at run time, not here
+}

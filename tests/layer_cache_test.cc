@@ -154,3 +154,30 @@ TEST_F(LayerCacheTest, WrongDiffIdIsRefusedAndLeavesNoDirectory) {
 
 }  // namespace
 }  // namespace hoist::layers
+
+namespace hoist::layers {
+namespace {
+
+TEST_F(LayerCacheTest, AdoptRenamesAFinishedTreeInOnce) {
+  LayerCache cache(root_.path());
+  std::string made = root_.path() + "/step/upper";
+  fs::mkdir_p(made + "/etc");
+  fs::write_file_atomic(made + "/etc/motd", "hi\n");
+  EXPECT_EQ(cache.adopt(diff_id_, made), cache.path(diff_id_));
+  EXPECT_TRUE(cache.has(diff_id_));
+  EXPECT_FALSE(fs::exists(made));
+  EXPECT_EQ(fs::read_file(cache.path(diff_id_) + "/etc/motd"), "hi\n");
+
+  // The same layer made again: the cached directory stays, the new tree goes.
+  std::string again = root_.path() + "/step/again";
+  fs::mkdir_p(again + "/other");
+  EXPECT_EQ(cache.adopt(diff_id_, again), cache.path(diff_id_));
+  EXPECT_FALSE(fs::exists(again));
+  EXPECT_FALSE(fs::exists(cache.path(diff_id_) + "/other"));
+  std::atomic<int> opened = 0;
+  cache.ensure(layer_, diff_id_, opener(&opened));
+  EXPECT_EQ(opened.load(), 0) << "an adopted layer is not unpacked again";
+}
+
+}  // namespace
+}  // namespace hoist::layers

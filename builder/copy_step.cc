@@ -1,0 +1,105 @@
+#include "builder/copy_step.h"
+
+#include <fcntl.h>
+
+#include "builder/copy_files.h"
+#include "builder/passwd.h"
+#include "builder/stage_roots.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "layers/confined_path.h"
+
+namespace hoist::builder {
+
+namespace {
+
+// A file of the image, looked up inside its root (an image's symlinks
+// never lead out of it); nullopt when it is not there.
+std::optional<std::string> read_image_file(const std::string& root, const std::string& dir, const std::string& name) {
+  layers::ConfinedRoot r(root);
+  UniqueFd d = r.open_dir(layers::clean_path(dir), static_cast<size_t>(-1));
+  if (!d.valid()) return std::nullopt;
+  UniqueFd f(::openat(d.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!f.valid()) return std::nullopt;
+  return fs::read_file("/proc/self/fd/" + std::to_string(f.get()));
+}
+
+bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+CopyRequest make_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name) {
+  CopyRequest req;
+  req.keyword = cmd.add ? "ADD" : "COPY";
+  req.add = cmd.add;
+  req.from_context = cmd.from.empty();
+  req.source_name = req.from_context ? "build context" : from_name;
+  req.ignore = req.from_context ? env.options.ignore : nullptr;
+  size_t heredoc = 0;
+  for (const auto& s : cmd.sources) {
+    CopySource src;
+    if (s.starts_with("<<") && heredoc < cmd.heredocs.size()) {
+      src.path = cmd.heredocs[heredoc].name;
+      src.heredoc = cmd.heredocs[heredoc].content;
+      ++heredoc;
+    } else {
+      src.path = s;
+    }
+    req.sources.push_back(std::move(src));
+  }
+  req.dest = cmd.dest;
+  req.workdir = stage.config.config.working_dir.empty() ? "/" : stage.config.config.working_dir;
+  req.chmod = cmd.chmod;
+  req.excludes = cmd.excludes;
+  req.parents = cmd.parents;
+  return req;
+}
+
+}  // namespace
+
+Owner resolve_chown(const std::string& spec, const std::optional<std::string>& passwd,
+                    const std::optional<std::string>& group) {
+  ExecUser u = resolve_user(spec, passwd, group);
+  Owner o{u.uid, u.gid};
+  if (spec.find(':') == std::string::npos) o.gid = static_cast<gid_t>(u.uid);
+  return o;
+}
+
+void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
+               const std::string& from_name) {
+  const auto& cmd = std::get<CopyCmd>(step.expanded);
+  std::string where = env.filename + ":" + std::to_string(step.instruction.line) + ": ";
+  for (const auto& s : cmd.sources)
+    if (is_url(s)) throw Error(where + "ADD " + s + ": downloading URLs is not supported by this hoist yet");
+  if (cmd.link) env.log("warning: " + where + "--link is accepted but the layer is made as without it");
+
+  std::string dir = env.make_step_dir();
+  std::string layer_dir = dir + "/layer";
+  fs::mkdir_p(layer_dir, 0755);
+  std::string context = env.options.context_dir;
+  if (context.empty()) {  // a Dockerfile from stdin has an empty context
+    context = dir + "/no-context";
+    fs::mkdir_p(context, 0755);
+  }
+  CopyRequest req = make_request(env, stage, cmd, from_name);
+  StageRootsRequest roots;
+  roots.roots.push_back(stage.lowers());
+  if (from) roots.roots.push_back(from->lowers());
+  roots.scratch_dir = dir + "/roots";
+  roots.user_namespace = env.layers.user_namespace();
+  try {
+    with_stage_roots(roots, [&](const std::vector<std::string>& paths) {
+      req.source_root = from ? paths[1] : context;
+      if (!cmd.chown.empty())
+        req.chown = resolve_chown(cmd.chown, read_image_file(paths[0], "etc", "passwd"),
+                                  read_image_file(paths[0], "etc", "group"));
+      copy_files(req, paths[0], layer_dir);
+      return std::string();
+    });
+  } catch (const Error& e) {
+    env.remove_step_dir(dir);
+    throw Error(where + e.describe());
+  }
+  add_layer(env, stage, layer_dir, step.display);
+  env.remove_step_dir(dir);
+}
+
+}  // namespace hoist::builder

@@ -1,0 +1,24 @@
+#pragma once
+// A COPY or ADD step: the sources (from the build context, or the root of
+// another stage or image) copied into a fresh layer directory over the
+// stage's root filesystem, which becomes the step's layer.
+#include <string>
+
+#include "builder/build_plan.h"
+#include "builder/copy_tree.h"
+#include "builder/stage_state.h"
+
+namespace hoist::builder {
+
+// `from` is the --from stage or image (nullptr: the build context), named
+// `from_name` in errors. Throws hoist::Error "FILE:LINE: COPY ...".
+void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
+               const std::string& from_name);
+
+// --chown's owner: a name or id, optionally ":group"; without a group the
+// gid is the uid, as docker documents. Names are looked up in the image's
+// /etc/passwd and /etc/group (their contents, nullopt when missing).
+Owner resolve_chown(const std::string& spec, const std::optional<std::string>& passwd,
+                    const std::optional<std::string>& group);
+
+}  // namespace hoist::builder

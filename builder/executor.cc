@@ -1,0 +1,293 @@
+#include "builder/executor.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "builder/copy_step.h"
+#include "builder/metadata_step.h"
+#include "builder/run_step.h"
+#include "builder/stage_state.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "layers/stream.h"
+#include "oci/media_types.h"
+#include "publish/reference.h"
+
+namespace hoist::builder {
+
+namespace {
+
+// BuildKit and buildah give a stage whose base sets no PATH the default one.
+void with_default_path(oci::RuntimeConfig& config) {
+  for (const auto& e : config.env)
+    if (e.starts_with("PATH=")) return;
+  config.env.insert(config.env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The stage a COPY --from names (by AS name or index), or -1 for an image.
+int stage_named(const BuildPlan& plan, const std::string& name) {
+  std::string n = lower(name);
+  for (const auto& s : plan.stages)
+    if (!s.name.empty() && s.name == n) return s.index;
+  if (!n.empty() && n.size() < 6 && std::all_of(n.begin(), n.end(), ::isdigit)) {
+    int i = std::stoi(n);
+    if (i < static_cast<int>(plan.stages.size())) return i;
+  }
+  return -1;
+}
+
+// The layer media type of `type`'s compression in the family the image is written in.
+std::string layer_media_type(const std::string& type, bool docker) {
+  std::string_view t = oci::media::strip_parameters(type);
+  if (t == oci::media::kDockerForeignLayerGzip || t.find("nondistributable") != std::string_view::npos)
+    return type;
+  std::string_view compression = t.ends_with("gzip") ? "gzip" : t.ends_with("zstd") ? "zstd" : "none";
+  return oci::media::layer_type(compression, docker);
+}
+
+// The build's scratch directories, removed however the build ends.
+class WorkDir {
+ public:
+  WorkDir(const std::string& root, const layers::LayerCache& cache) : cache_(cache) {
+    std::string parent = root + "/build";
+    fs::mkdir_p(parent, 0700);
+    path_ = parent + "/" + std::to_string(::getpid()) + "-XXXXXX";
+    if (!::mkdtemp(path_.data())) throw_sys("mkdtemp", path_);
+  }
+  ~WorkDir() {
+    try {
+      cache_.discard(path_);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "warning: could not remove %s: %s\n", path_.c_str(), e.describe().c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  const layers::LayerCache& cache_;
+  std::string path_;
+};
+
+class Executor {
+ public:
+  Executor(const ParseResult& dockerfile, PlanOptions plan_options, oci::Store& store, BaseImages& bases,
+           const BuildOptions& options)
+      : dockerfile_(dockerfile),
+        plan_options_(std::move(plan_options)),
+        store_(store),
+        bases_(bases),
+        options_(options),
+        cache_(store.root()) {}
+
+  BuildResult run() {
+    plan_ = make_plan(dockerfile_, plan_options_);
+    resolve_images();
+    // Planned again now that the base images' Env is known: `WORKDIR $HOME` sees it.
+    plan_options_.base_env = [&](const std::string& image, const std::string& platform) {
+      auto it = images_.find(image_key(image, platform));
+      return it == images_.end() ? std::vector<std::string>{} : it->second.config.config.env;
+    };
+    plan_ = make_plan(dockerfile_, plan_options_);
+    for (const auto& w : plan_.warnings) log(w);
+
+    WorkDir work(store_.root(), cache_);
+    int64_t now = options_.timestamp ? *options_.timestamp : static_cast<int64_t>(::time(nullptr));
+    BuildEnv env{store_, cache_, options_, plan_options_.filename, work.path(), oci::format_rfc3339(now)};
+    for (int index : plan_.order) stages_[index] = build_stage(env, plan_.stages[static_cast<size_t>(index)]);
+    return assemble(env, stages_.at(plan_.target), plan_.stages[static_cast<size_t>(plan_.target)]);
+  }
+
+ private:
+  std::string image_key(const std::string& ref, const std::string& platform) const { return ref + "|" + platform; }
+
+  oci::Platform platform_of(const std::string& text) const {
+    return text.empty() ? plan_options_.target_platform : oci::parse_platform(text);
+  }
+
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line + "\n");
+  }
+
+  // Every image a needed stage starts from or copies from, in the store.
+  void resolve_images() {
+    auto need = [&](const std::string& ref, const std::string& platform, int line) {
+      std::string key = image_key(ref, platform);
+      if (images_.count(key)) return;
+      with_context(plan_options_.filename + ":" + std::to_string(line) + ": " + ref, [&] {
+        oci::Descriptor manifest = bases_.resolve(ref, platform_of(platform));
+        images_[key] = load_image(manifest);
+      });
+    };
+    for (int index : plan_.order) {
+      const auto& s = plan_.stages[static_cast<size_t>(index)];
+      if (s.base_stage < 0 && s.base != "scratch") need(s.base, s.platform, s.line);
+      for (const auto& step : s.steps) {
+        const auto* copy = std::get_if<CopyCmd>(&step.expanded);
+        if (!copy || copy->from.empty() || stage_named(plan_, copy->from) >= 0) continue;
+        std::string ref;
+        try {
+          ref = publish::parse_docker_ref(copy->from).str();
+        } catch (const Error& e) {
+          throw Error(plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": --from=" +
+                      copy->from + ": " + e.describe());
+        }
+        need(ref, "", step.instruction.line);
+      }
+    }
+  }
+
+  struct LoadedImage {
+    oci::ImageConfig config;
+    oci::Manifest manifest;
+    std::vector<std::string> dirs;  // filled when first used
+  };
+
+  LoadedImage load_image(const oci::Descriptor& manifest) {
+    LoadedImage img;
+    img.manifest = oci::Manifest::parse(store_.read_blob(manifest.digest));
+    img.config = oci::ImageConfig::parse(store_.read_blob(img.manifest.config.digest));
+    if (img.config.diff_ids.size() != img.manifest.layers.size())
+      throw Error("image " + manifest.digest.str() + " has " + std::to_string(img.manifest.layers.size()) +
+                  " layers but " + std::to_string(img.config.diff_ids.size()) + " diff_ids");
+    return img;
+  }
+
+  StageState image_state(const std::string& ref, const std::string& platform) {
+    LoadedImage& img = images_.at(image_key(ref, platform));
+    if (img.dirs.empty()) {
+      auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
+        return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
+      };
+      for (size_t i = 0; i < img.manifest.layers.size(); ++i)
+        img.dirs.push_back(cache_.ensure(img.manifest.layers[i], img.config.diff_ids[i], open));
+    }
+    StageState st;
+    st.config = img.config;
+    st.layers = img.manifest.layers;
+    st.dirs = img.dirs;
+    return st;
+  }
+
+  StageState base_state(const PlannedStage& s) {
+    if (s.base_stage >= 0) {
+      StageState st = stages_.at(s.base_stage);
+      st.cmd_set = false;
+      return st;
+    }
+    if (s.base == "scratch") {
+      StageState st;
+      oci::Platform p = platform_of(s.platform);
+      st.config.os = p.os;
+      st.config.architecture = p.architecture;
+      st.config.variant = p.variant;
+      with_default_path(st.config.config);
+      return st;
+    }
+    StageState st = image_state(s.base, s.platform);
+    with_default_path(st.config.config);
+    if (!st.config.config.on_build.empty())
+      log("warning: " + s.base + " has ONBUILD triggers, which this hoist does not run yet");
+    return st;
+  }
+
+  StageState build_stage(BuildEnv& env, const PlannedStage& s) {
+    std::string name = s.name.empty() ? "" : s.name + " ";
+    size_t total = s.steps.size() + 1;
+    auto label = [&](size_t n) { return "[" + name + std::to_string(n) + "/" + std::to_string(total) + "] "; };
+    log(label(1) + "FROM " + s.base);
+    StageState st = base_state(s);
+    for (size_t i = 0; i < s.steps.size(); ++i) {
+      const PlannedStep& step = s.steps[i];
+      std::string lbl = label(i + 2);
+      log(lbl + step.display);
+      auto start = std::chrono::steady_clock::now();
+      run_one(env, st, step, lbl);
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (std::holds_alternative<RunCmd>(step.expanded) || std::holds_alternative<CopyCmd>(step.expanded)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "DONE %.1fs", secs);
+        log(lbl + buf);
+      }
+    }
+    return st;
+  }
+
+  void run_one(BuildEnv& env, StageState& st, const PlannedStep& step, const std::string& label) {
+    std::string where = plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": ";
+    if (std::holds_alternative<RunCmd>(step.expanded)) return run_step(env, st, step, label);
+    if (const auto* copy = std::get_if<CopyCmd>(&step.expanded)) {
+      if (copy->from.empty()) return copy_step(env, st, step, nullptr, "");
+      int from = stage_named(plan_, copy->from);
+      if (from >= 0) return copy_step(env, st, step, &stages_.at(from), "stage " + copy->from);
+      StageState image = image_state(publish::parse_docker_ref(copy->from).str(), "");
+      return copy_step(env, st, step, &image, "image " + copy->from);
+    }
+    if (std::holds_alternative<ArgCmd>(step.expanded)) return;  // the plan has the values
+    try {
+      if (!apply_metadata(step.expanded, {st.config, st.cmd_set}))
+        throw Error(step.instruction.keyword + " cannot be executed here");
+    } catch (const Error& e) {
+      throw Error(where + e.describe());
+    }
+    add_empty_history(env, st, step.display);
+  }
+
+  BuildResult assemble(const BuildEnv& env, const StageState& st, const PlannedStage& s) {
+    oci::ImageConfig config = st.config;
+    config.created = env.created;
+    if (config.os.empty() || config.architecture.empty()) {
+      oci::Platform p = platform_of(s.platform);
+      config.os = p.os;
+      config.architecture = p.architecture;
+      config.variant = p.variant;
+    }
+    for (const auto& [k, v] : options_.labels) config.config.labels[k] = v;
+    std::string config_bytes = config.serialize();
+
+    oci::Manifest m;
+    bool docker = options_.docker_format;
+    m.media_type = std::string(docker ? oci::media::kDockerManifest : oci::media::kOciManifest);
+    m.config = oci::describe(docker ? oci::media::kDockerConfig : oci::media::kOciConfig, config_bytes);
+    for (auto d : st.layers) {
+      d.media_type = layer_media_type(d.media_type, docker);
+      m.layers.push_back(d);
+    }
+    std::string manifest_bytes = m.serialize();
+    // Blobs before the manifest, the manifest before the tags.
+    store_.put_blob(config_bytes);
+    store_.put_blob(manifest_bytes);
+    BuildResult r;
+    r.manifest = oci::describe(m.media_type, manifest_bytes);
+    r.config = m.config.digest;
+    for (const auto& t : options_.tags) store_.tag(t, r.manifest);
+    return r;
+  }
+
+  const ParseResult& dockerfile_;
+  PlanOptions plan_options_;
+  oci::Store& store_;
+  BaseImages& bases_;
+  const BuildOptions& options_;
+  layers::LayerCache cache_;
+  BuildPlan plan_;
+  std::map<std::string, LoadedImage> images_;
+  std::map<int, StageState> stages_;
+};
+
+}  // namespace
+
+BuildResult build(const ParseResult& dockerfile, PlanOptions plan_options, oci::Store& store, BaseImages& bases,
+                  const BuildOptions& options) {
+  return Executor(dockerfile, std::move(plan_options), store, bases, options).run();
+}
+
+}  // namespace hoist::builder

@@ -1,0 +1,128 @@
+#include "builder/run_step.h"
+
+#include "builder/metadata_step.h"
+#include "builder/sandbox.h"
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace hoist::builder {
+
+namespace {
+
+// Output arrives in arbitrary pieces; each complete line gets the step's label.
+class LinePrefixer {
+ public:
+  LinePrefixer(const BuildEnv& env, std::string label) : env_(env), label_(std::move(label)) {}
+  ~LinePrefixer() { flush(); }
+  void write(std::string_view chunk) {
+    pending_.append(chunk);
+    size_t start = 0;
+    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1)
+      env_.log(label_ + pending_.substr(start, nl - start));
+    pending_.erase(0, start);
+  }
+  void flush() {
+    if (!pending_.empty()) env_.log(label_ + pending_);
+    pending_.clear();
+  }
+
+ private:
+  const BuildEnv& env_;
+  std::string label_;
+  std::string pending_;
+};
+
+bool env_has(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') return true;
+  return false;
+}
+
+// BuildKit runs a RUN whose whole command is one heredoc as a script for the
+// shell; heredocs that feed a command are left for the shell to read.
+std::vector<std::string> run_argv(const RunCmd& run, const oci::RuntimeConfig& config) {
+  if (run.heredocs.empty() || !run.command.prepend_shell) return command_argv(run.command, config);
+  const std::string& text = run.command.args.empty() ? std::string() : run.command.args[0];
+  CommandLine line = run.command;
+  if (run.heredocs.size() == 1 && text.find_first_not_of(" \t") == text.find("<<")) {
+    line.args = {run.heredocs[0].content};
+  } else {
+    std::string script = text + "\n";
+    for (const auto& h : run.heredocs) script += h.content + h.name + "\n";
+    line.args = {script};
+  }
+  return command_argv(line, config);
+}
+
+std::string describe_failure(const SandboxResult& r) {
+  if (r.signal) return "signal " + std::to_string(r.signal);
+  return "exit " + std::to_string(r.exit_code);
+}
+
+}  // namespace
+
+std::vector<std::string> run_environment(const oci::RuntimeConfig& config,
+                                         const std::vector<std::pair<std::string, std::string>>& args) {
+  std::vector<std::string> env = config.env;
+  for (const auto& [k, v] : args)
+    if (!env_has(config.env, k)) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::string run_created_by(const std::vector<std::string>& argv,
+                           const std::vector<std::pair<std::string, std::string>>& args) {
+  std::string out = "RUN ";
+  if (!args.empty()) {
+    out += "|" + std::to_string(args.size());
+    for (const auto& [k, v] : args) out += " " + k + "=" + v;
+    out += " ";
+  }
+  for (size_t i = 0; i < argv.size(); ++i) out += (i ? " " : "") + argv[i];
+  return out;
+}
+
+void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const std::string& label) {
+  const auto& run = std::get<RunCmd>(step.expanded);
+  std::string where = env.filename + ":" + std::to_string(step.instruction.line);
+  if (!run.mounts.empty()) throw Error(where + ": RUN --mount is not supported by this hoist yet");
+
+  std::string dir = env.make_step_dir();
+  std::vector<std::string> argv = run_argv(run, stage.config.config);
+  SandboxSpec spec;
+  spec.layers.upper = dir + "/upper";
+  spec.layers.work = dir + "/work";
+  spec.rootfs = dir + "/rootfs";
+  for (const auto& d : {spec.layers.upper, spec.layers.work, spec.rootfs}) fs::mkdir_p(d, 0755);
+  spec.layers.lowers = stage.lowers();
+  if (spec.layers.lowers.empty()) {  // FROM scratch: overlayfs wants a lower all the same
+    fs::mkdir_p(dir + "/empty", 0755);
+    spec.layers.lowers = {dir + "/empty"};
+  }
+  spec.argv = argv;
+  spec.env = run_environment(stage.config.config, step.args);
+  spec.workdir = stage.config.config.working_dir.empty() ? "/" : stage.config.config.working_dir;
+  spec.user = stage.config.config.user;
+  spec.network = run.network == "none" ? NetworkMode::None
+                 : run.network == "host" ? NetworkMode::Host
+                                         : env.options.network;
+  LinePrefixer out(env, label);
+  spec.output = [&](std::string_view chunk) { out.write(chunk); };
+
+  SandboxResult result;
+  try {
+    result = run_sandboxed(spec);
+  } catch (const Error& e) {
+    env.remove_step_dir(dir);
+    throw Error(where + ": RUN " + e.describe());
+  }
+  out.flush();
+  if (!result.ok() || result.interrupted) {
+    env.remove_step_dir(dir);
+    if (result.interrupted) throw Error("interrupted (signal " + std::to_string(result.interrupted) + ")");
+    throw Error(where + ": RUN failed (" + describe_failure(result) + "): " + step.display.substr(4));
+  }
+  add_layer(env, stage, spec.layers.upper, run_created_by(argv, step.args));
+  env.remove_step_dir(dir);
+}
+
+}  // namespace hoist::builder

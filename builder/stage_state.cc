@@ -1,0 +1,59 @@
+#include "builder/stage_state.h"
+
+#include <cstdlib>
+
+#include "builder/snapshot.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "oci/media_types.h"
+
+namespace hoist::builder {
+
+std::string BuildEnv::make_step_dir() const {
+  std::string tmpl = work_dir + "/step-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw_sys("mkdtemp", tmpl);
+  return tmpl;
+}
+
+layers::LayerOptions BuildEnv::layer_options() const {
+  layers::LayerOptions lo;
+  lo.compression = options.compression;
+  lo.clamp_mtime = options.timestamp;
+  return lo;
+}
+
+void BuildEnv::log(const std::string& line) const {
+  if (options.log) options.log(line + "\n");
+}
+
+void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const std::string& created_by) {
+  std::optional<layers::LayerResult> layer = snapshot_upper(dir, env.store, env.layer_options());
+  if (!layer) {
+    env.layers.discard(dir);
+    add_empty_history(env, stage, created_by);
+    return;
+  }
+  oci::Descriptor d;
+  d.media_type = oci::media::layer_type(layers::compression_name(env.options.compression), env.options.docker_format);
+  d.digest = layer->digest;
+  d.size = static_cast<int64_t>(layer->size);
+  stage.dirs.push_back(env.layers.adopt(layer->diff_id, dir));
+  stage.layers.push_back(d);
+  stage.config.diff_ids.push_back(layer->diff_id);
+  oci::HistoryEntry h;
+  h.created = env.created;
+  h.created_by = created_by;
+  h.comment = "hoist";
+  stage.config.history.push_back(h);
+}
+
+void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by) {
+  oci::HistoryEntry h;
+  h.created = env.created;
+  h.created_by = created_by;
+  h.comment = "hoist";
+  h.empty_layer = true;
+  stage.config.history.push_back(h);
+}
+
+}  // namespace hoist::builder

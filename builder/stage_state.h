@@ -1,0 +1,51 @@
+#pragma once
+// What the executor knows about a stage while it builds it, and what the
+// step runners share: the image so far (config, layers, their unpacked
+// directories) and the build's store, layer cache and options.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/executor.h"
+#include "layers/layer_cache.h"
+#include "layers/layer_writer.h"
+#include "oci/image_config.h"
+
+namespace hoist::builder {
+
+struct StageState {
+  oci::ImageConfig config;
+  std::vector<oci::Descriptor> layers;  // manifest descriptors, bottom first
+  std::vector<std::string> dirs;        // their unpacked directories, bottom first
+  bool cmd_set = false;                 // CMD given in this stage: a later ENTRYPOINT keeps it
+  // The stack for an overlay mount: top first.
+  std::vector<std::string> lowers() const { return {dirs.rbegin(), dirs.rend()}; }
+};
+
+struct BuildEnv {
+  oci::Store& store;
+  layers::LayerCache& layers;
+  const BuildOptions& options;
+  std::string filename;  // of the Dockerfile, for errors
+  std::string work_dir;  // this build's scratch space, on the layer cache's filesystem
+  std::string created;   // RFC 3339 time for `created` and history entries
+
+  // A fresh empty directory under work_dir.
+  std::string make_step_dir() const;
+  // Removes a step directory (as root of the user namespace when rootless).
+  void remove_step_dir(const std::string& dir) const { layers.discard(dir); }
+  layers::LayerOptions layer_options() const;
+  void log(const std::string& line) const;
+};
+
+// Adds the change set in `dir` (a RUN's overlay upper or a COPY's layer
+// tree; deletions as overlay whiteouts) to the stage: a blob in the store
+// and the directory in the layer cache, with its history entry; a `dir`
+// with nothing in it adds only a history entry marked empty_layer. `dir` is
+// gone afterwards.
+void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const std::string& created_by);
+
+// A history entry that adds no layer (ENV, CMD, ...).
+void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by);
+
+}  // namespace hoist::builder

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$GREETING from a hoist-built image ($(cat /app/build-info.txt))"

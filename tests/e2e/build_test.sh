@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `hoist build` end to end, the way a user runs it: a multi-stage Dockerfile
+# over a busybox base made from busybox-static, compared with what
+# `buildah bud --isolation chroot --layers` builds from the same Dockerfile
+# (root filesystem, config); one-line errors naming the Dockerfile line; and
+# a rootless build whose layers record the owners the RUN gave.
+source "$(dirname "$0")/lib.sh"
+
+export HOIST_ROOT=$WORK/root
+base=$WORK/base-rootfs
+"$HOIST_SOURCE_DIR/samples/make-rootfs.sh" "$base" >/dev/null
+"$HOIST" import "$base" sample/busybox:latest --change 'CMD ["sh"]' >/dev/null
+
+ctx=$WORK/ctx
+mkdir -p "$ctx/src/sub"
+echo hi >"$ctx/src/a.txt"
+echo deep >"$ctx/src/sub/b.txt"
+chmod 0600 "$ctx/src/sub/b.txt"
+echo "not for the image" >"$ctx/secret.txt"
+echo secret.txt >"$ctx/.dockerignore"
+cat >"$ctx/Dockerfile" <<'DF'
+ARG BASE=sample/busybox
+FROM $BASE AS build
+ARG GREETING=hello
+ENV APP=/app PATH=/bin:/usr/bin
+WORKDIR $APP
+COPY src/ ./src/
+COPY --chown=app:app src/a.txt owned.txt
+RUN echo "$GREETING $(cat src/a.txt)" > out.txt && rm /etc/motd && mkdir -p /data && echo x > /data/x && chown 1000:1000 /data/x
+USER app
+RUN id > /tmp/whoami
+
+FROM $BASE
+LABEL org.example.stage=final
+COPY --from=build /app /app
+COPY --from=build /data /data
+COPY --from=build /tmp/whoami /whoami
+EXPOSE 8080 53/udp
+VOLUME /data
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /app/out.txt"]
+DF
+
+step "build"
+out=$("$HOIST" build -t example.com/app:1 --timestamp 1700000000 "$ctx") || fail "build failed: $out"
+grep -q '^\[build 7/9\] RUN echo' <<<"$out" || fail "no step line for the RUN: $out"
+grep -q 'Successfully tagged example.com/app:1' <<<"$out" || fail "not tagged: $out"
+id=$(tail -1 <<<"$out")
+[[ $id == sha256:* ]] || fail "last line is not the image ID: $id"
+
+step "the image, read by umoci"
+"$HOIST" export example.com/app:1 --oci "$WORK/layout" >/dev/null
+oci-image-tool validate --type image "$WORK/layout" >/dev/null || fail "oci-image-tool rejects the layout"
+umoci unpack --image "$WORK/layout:1" "$WORK/bundle" >/dev/null 2>&1 || fail "umoci cannot unpack it"
+rootfs=$WORK/bundle/rootfs
+[ "$(cat "$rootfs/app/out.txt")" = "hello hi" ] || fail "RUN output: $(cat "$rootfs/app/out.txt")"
+[ "$(cat "$rootfs/whoami")" = "uid=1000(app) gid=1000(app) groups=1000(app)" ] || fail "USER: $(cat "$rootfs/whoami")"
+[ "$(stat -c %u:%g "$rootfs/app/owned.txt")" = 1000:1000 ] || fail "--chown"
+[ "$(stat -c %a "$rootfs/app/src/sub/b.txt")" = 600 ] || fail "COPY lost the mode"
+[ -e "$rootfs/etc/motd" ] || fail "the final stage starts from the base again: /etc/motd must be there"
+[ ! -e "$rootfs/app/secret.txt" ] || fail ".dockerignore"
+config=$("$HOIST" inspect example.com/app:1)
+for want in '"created": "2023-11-14T22:13:20Z"' '"8080/tcp"' '"53/udp"' '"org.example.stage": "final"' '"Entrypoint"'; do
+  grep -q "$want" <<<"$config" || fail "config lacks $want"
+done
+
+step "a rebuild gives the same image (reproducible with --timestamp)"
+id2=$("$HOIST" build -q -t example.com/app:2 --timestamp 1700000000 "$ctx")
+[ "$id2" = "$id" ] || fail "rebuild differs: $id2 vs $id"
+
+step "the same Dockerfile built by buildah"
+bstore=$WORK/buildah
+buildah_() { buildah --root "$bstore" --runroot "$bstore-run" --storage-driver vfs "$@"; }
+at_exit "buildah --root $bstore --runroot $bstore-run --storage-driver vfs rm -a >/dev/null 2>&1; buildah --root $bstore --runroot $bstore-run --storage-driver vfs rmi -a -f >/dev/null 2>&1"
+mkdir -p "$WORK/basectx"
+tar --numeric-owner -C "$base" -cf "$WORK/basectx/base.tar" .
+printf 'FROM scratch\nADD base.tar /\nCMD ["sh"]\n' >"$WORK/basectx/Dockerfile"
+buildah_ bud --isolation chroot --layers -q -t oracle-base "$WORK/basectx" >/dev/null
+buildah_ bud --isolation chroot --layers -q --build-arg BASE=oracle-base -t oracle-app "$ctx" >/dev/null
+container=$(buildah_ from oracle-app)
+mnt=$(buildah_ mount "$container")
+# buildah leaves /run behind (its RUN mount point); BuildKit and hoist do not.
+diff <(tree_listing "$mnt" | grep -v '^\./run ') <(tree_listing "$rootfs") >"$WORK/tree.diff" ||
+  fail "root filesystems differ (< buildah, > hoist): $(cat "$WORK/tree.diff")"
+buildah_ umount "$container" >/dev/null
+python3 - "$config" "$(buildah_ inspect --type image oracle-app)" <<'PY' || fail "configs differ"
+import json, sys
+hoist = json.loads(sys.argv[1])[0]["Config"]["config"]
+oracle = json.loads(sys.argv[2])["OCIv1"]["config"]
+for key in ["Env", "Entrypoint", "Cmd", "WorkingDir", "User", "Labels", "ExposedPorts", "Volumes"]:
+    a, b = oracle.get(key), hoist.get(key)
+    if key == "Labels" and a:
+        a = {k: v for k, v in a.items() if not k.startswith("io.buildah")}
+    if (a or None) != (b or None):
+        print(f"{key}: buildah {a!r} hoist {b!r}")
+        sys.exit(1)
+PY
+
+step "errors name the Dockerfile line"
+printf 'FROM sample/busybox\nRUN true\nRUN exit 3\n' >"$WORK/Dockerfile.fail"
+expect_error "Dockerfile.fail:3: RUN failed (exit 3): exit 3" "$HOIST" build -q -f "$WORK/Dockerfile.fail" "$ctx"
+printf 'FROM sample/busybox\nCOPY missing.txt /\n' >"$WORK/Dockerfile.missing"
+expect_error "Dockerfile.missing:2: \"missing.txt\": not found" "$HOIST" build -q -f "$WORK/Dockerfile.missing" "$ctx"
+printf 'FROM sample/busybox\nCOPY secret.txt /\n' >"$WORK/Dockerfile.ignored"
+expect_error "secret.txt" "$HOIST" build -q -f "$WORK/Dockerfile.ignored" "$ctx"
+expect_error "nothing/here" "$HOIST" build -q - <<<'FROM 127.0.0.1:1/nothing/here'
+
+step "a Dockerfile on stdin with no context"
+printf 'FROM sample/busybox\nRUN echo from-stdin > /f\n' | "$HOIST" build -q -t stdin:1 - >/dev/null || fail "stdin build"
+
+step "rootless: a non-root user with subordinate ids; the layer records the owners the RUN gave"
+uid=$((70000 + $$ % 100000))
+etc=$WORK/etc
+cp -a /etc "$etc"
+echo "hoistci$uid:x:$uid:$uid::$WORK/home:/bin/sh" >>"$etc/passwd"
+echo "hoistci$uid:x:$uid:" >>"$etc/group"
+echo "hoistci$uid:200000:65536" >>"$etc/subuid"
+echo "hoistci$uid:200000:65536" >>"$etc/subgid"
+mkdir -p "$WORK/home" "$WORK/rootless"
+cp -a "$ctx" "$WORK/rootless/ctx"
+printf 'FROM sample/busybox\nRUN touch /r && touch /u && chown 1000:1000 /u && rm /etc/motd\n' >"$WORK/rootless/ctx/Dockerfile"
+chown -R "$uid:$uid" "$WORK/home" "$WORK/rootless"
+chmod 755 "$WORK"
+unshare -m sh -c "mount --bind '$etc' /etc && exec setpriv --reuid=$uid --regid=$uid --clear-groups env HOME='$WORK/home' HOIST_ROOT='$WORK/rootless/root' sh -c '
+  \"$HOIST\" import \"$base\" sample/busybox >/dev/null &&
+  \"$HOIST\" build -q -t rootless:1 \"$WORK/rootless/ctx\" >/dev/null &&
+  \"$HOIST\" save rootless:1 -o \"$WORK/rootless/img.tar\"'" || fail "rootless build failed"
+mkdir -p "$WORK/rootless/x"
+tar -C "$WORK/rootless/x" -xf "$WORK/rootless/img.tar"
+layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$WORK/rootless/x/manifest.json")
+listing=$(tar -tvzf "$WORK/rootless/x/$layer" --numeric-owner 2>/dev/null || tar -tvf "$WORK/rootless/x/$layer" --numeric-owner)
+grep -q ' 0/0 .* r$' <<<"$listing" || fail "root's file not owned by 0: $listing"
+grep -q ' 1000/1000 .* u$' <<<"$listing" || fail "uid 1000's file not owned by 1000: $listing"
+grep -q 'etc/.wh.motd$' <<<"$listing" || fail "the deletion is no whiteout: $listing"
+echo "build_test: ok"
