@@ -8,6 +8,7 @@
 #include "builder/dockerignore.h"
 #include "builder/executor.h"
 #include "cli/base_images.h"
+#include "cli/build_output.h"
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -18,10 +19,10 @@ namespace {
 
 struct Opts {
   std::string context, file, target, platform, network = "host", compression = "gzip", format = "oci";
-  std::string iidfile, progress = "auto";
-  std::vector<std::string> tags, build_args, labels;
+  std::string iidfile, digestfile, progress = "auto";
+  std::vector<std::string> tags, build_args, labels, outputs;
   std::optional<int64_t> timestamp;
-  bool dry_run = false, json = false, no_cache = false, pull = false, quiet = false;
+  bool dry_run = false, json = false, no_cache = false, pull = false, push = false, quiet = false;
 };
 
 std::string read_dockerfile(const std::string& path) {
@@ -66,6 +67,9 @@ void run_build(Globals& g, const Opts& o) {
   if (o.network != "host" && o.network != "none" && o.network != "default")
     throw Error("invalid --network \"" + o.network + "\": want host or none");
   if (o.format != "oci" && o.format != "docker") throw Error("invalid --format \"" + o.format + "\": want oci or docker");
+  if (o.push && tags.empty()) throw Error("--push needs at least one -t NAME to push to");
+  std::vector<BuildOutput> outputs;
+  for (auto& spec : o.outputs) outputs.push_back(parse_build_output(spec));
   bool no_context = o.context == "-";
   std::string file = o.file;
   if (file.empty()) file = no_context ? "-" : o.context + "/Dockerfile";
@@ -116,9 +120,19 @@ void run_build(Globals& g, const Opts& o) {
   oci::Store store = g.open_store();
   StoreOrPull bases(g, store, o.pull, o.progress, o.quiet);
   builder::BuildResult r = builder::build(parsed, plan, store, bases, opts);
-  if (!o.iidfile.empty()) fs::write_file_atomic(o.iidfile, r.config.str());
   if (!o.quiet)
     for (auto& t : tags) std::printf("Successfully tagged %s\n", t.c_str());
+  std::string name = tags.empty() ? "" : tags.front();
+  for (auto& out : outputs) write_build_output(out, store, r.manifest, name);
+  if (o.push) {
+    for (auto& t : tags) {
+      auto dest = publish::parse_normalized(t);
+      push_to_registry(g, store, r.manifest, dest, t, o.progress, o.quiet);
+      if (!o.quiet) std::printf("%s@%s\n", dest.str().c_str(), r.manifest.digest.str().c_str());
+    }
+  }
+  if (!o.iidfile.empty()) fs::write_file_atomic(o.iidfile, r.config.str());
+  if (!o.digestfile.empty()) fs::write_file_atomic(o.digestfile, r.manifest.digest.str());
   std::printf("%s\n", r.config.str().c_str());
 }
 
@@ -141,7 +155,11 @@ void register_build(CLI::App& app, Globals& g) {
   cmd->add_option("--timestamp", o->timestamp, "Creation time and file time clamp, seconds since 1970 (default: SOURCE_DATE_EPOCH)");
   cmd->add_option("--compression", o->compression, "Layer compression: gzip (default) or zstd");
   cmd->add_option("--format", o->format, "Manifest and config media types: oci (default) or docker");
+  cmd->add_flag("--push", o->push, "Push every -t to its registry when the build succeeds");
+  cmd->add_option("-o,--output", o->outputs,
+                  "Also write the image: type=oci,dest=DIR|FILE.tar, type=docker,dest=FILE.tar, type=local,dest=DIR");
   cmd->add_option("--iidfile", o->iidfile, "Write the image ID to this file");
+  cmd->add_option("--digestfile", o->digestfile, "Write the image's manifest digest to this file");
   cmd->add_option("--progress", o->progress, "auto, tty or plain (default auto)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the image ID");
   cmd->add_flag("--dry-run", o->dry_run, "Print the build plan without running anything");

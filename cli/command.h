@@ -11,6 +11,7 @@
 #include "oci/store.h"
 #include "publish/credentials.h"
 #include "publish/http_client.h"
+#include "publish/image_io.h"
 #include "publish/reference.h"
 #include "publish/registry.h"
 
@@ -83,6 +84,12 @@ struct LocalImage {
 // Finds an image in the store by reference, or by (a prefix of) its image ID
 // or manifest digest, as `docker inspect` does. Throws when absent or ambiguous.
 LocalImage find_image(const oci::Store& store, const std::string& text);
+
+// Pushes `manifest` from the store to `dest` (blobs the registry has skipped,
+// others mounted or uploaded, the manifest last) and records where its blobs now are.
+publish::CopyStats push_to_registry(const Globals& g, oci::Store& store, const oci::Descriptor& manifest,
+                                    const publish::Reference& dest, const std::string& what,
+                                    const std::string& progress_mode, bool quiet);
 
 // SOURCE_DATE_EPOCH, when set; throws on a malformed value.
 std::optional<int64_t> source_date_epoch();

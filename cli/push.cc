@@ -9,6 +9,22 @@
 
 namespace hoist::cli {
 
+publish::CopyStats push_to_registry(const Globals& g, oci::Store& store, const oci::Descriptor& manifest,
+                                    const publish::Reference& dest, const std::string& what,
+                                    const std::string& progress_mode, bool quiet) {
+  auto remote = open_registry(g, dest.domain);
+  publish::StoreSource src(store, manifest);
+  publish::RegistrySink sink(*remote.registry, dest);
+  sink.set_mount_sources(publish::mount_sources(store, dest));
+  std::unique_ptr<publish::ProgressDisplay> progress;
+  if (!quiet) progress = publish::make_stdout_progress(progress_mode, "uploading");
+  auto stats = with_context("pushing " + what + " to " + dest.str(),
+                            [&] { return publish::copy(src, sink, {}, {.progress = progress.get()}); });
+  if (progress) progress->finish();
+  publish::record_blob_sources(store, manifest, dest);
+  return stats;
+}
+
 void register_push(CLI::App& app, Globals& g) {
   struct Opts {
     std::string local, dest, digestfile, progress = "auto";
@@ -28,16 +44,7 @@ void register_push(CLI::App& app, Globals& g) {
     std::string dest_text = o->dest.empty() ? img.ref : o->dest;
     if (dest_text.empty()) throw Error("image " + o->local + " has no name: give a destination reference");
     auto dest = publish::with_default_tag(publish::parse_normalized(dest_text));
-    auto remote = open_registry(g, dest.domain);
-    publish::StoreSource src(store, img.manifest);
-    publish::RegistrySink sink(*remote.registry, dest);
-    sink.set_mount_sources(publish::mount_sources(store, dest));
-    std::unique_ptr<publish::ProgressDisplay> progress;
-    if (!o->quiet) progress = publish::make_stdout_progress(o->progress, "uploading");
-    auto stats = with_context("pushing " + o->local + " to " + dest.str(),
-                              [&] { return publish::copy(src, sink, {}, {.progress = progress.get()}); });
-    if (progress) progress->finish();
-    publish::record_blob_sources(store, img.manifest, dest);
+    auto stats = push_to_registry(g, store, img.manifest, dest, o->local, o->progress, o->quiet);
     if (!o->digestfile.empty()) fs::write_file_atomic(o->digestfile, img.manifest.digest.str() + "\n");
     if (!o->quiet)
       std::printf("Pushed %s: %llu blobs uploaded, %llu mounted, %llu already there\n", dest.str().c_str(),

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `hoist build --push` the way CI runs it: the base image comes from a real
+# registry (pulled into an empty store), the result is pushed to every -t and
+# written to --output oci / docker / local, and skopeo and umoci read all of
+# them back with the digest --digestfile names.
+source "$(dirname "$0")/lib.sh"
+start_registry
+
+export HOIST_ROOT=$WORK/publisher
+"$HOIST_SOURCE_DIR/samples/make-base.sh" "$HOIST" >/dev/null
+"$HOIST" push -q sample/busybox "$REGISTRY/base/busybox:1" >/dev/null
+
+export HOIST_ROOT=$WORK/ci
+ctx=$WORK/ctx
+mkdir -p "$ctx"
+echo "payload" >"$ctx/payload.txt"
+cat >"$ctx/Dockerfile" <<DF
+FROM $REGISTRY/base/busybox:1
+COPY payload.txt /srv/
+RUN echo built > /srv/built.txt
+CMD ["cat", "/srv/payload.txt"]
+DF
+
+step "build, pull the base, push two tags, write every output"
+out=$("$HOIST" build --progress plain -t "$REGISTRY/team/app:1" -t "$REGISTRY/team/app:latest" --push \
+  --output "type=oci,dest=$WORK/app-oci.tar" --output "type=docker,dest=$WORK/app-docker.tar" \
+  --output "type=local,dest=$WORK/rootfs" --iidfile "$WORK/iid" --digestfile "$WORK/digest" "$ctx") ||
+  fail "build --push failed: $out"
+digest=$(cat "$WORK/digest")
+[[ $digest == sha256:* ]] || fail "digestfile: $digest"
+grep -qx "$REGISTRY/team/app:1@$digest" <<<"$out" || fail "no ref@digest line for :1: $out"
+grep -qx "$REGISTRY/team/app:latest@$digest" <<<"$out" || fail "no ref@digest line for :latest: $out"
+[ "$(tail -1 <<<"$out")" = "$(cat "$WORK/iid")" ] || fail "the last line is not the image ID"
+grep -q $'\e' <<<"$out" && fail "control characters in --progress plain output"
+"$HOIST" images | grep -q "$REGISTRY/base/busybox" || fail "the pulled base is not in the store"
+
+step "the registry has it, byte for byte"
+for tag in 1 latest; do
+  [ "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/team/app:$tag")" = "$digest" ] ||
+    fail "registry :$tag has another digest"
+done
+skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/team/app:1" "oci:$WORK/from-registry:x"
+umoci unpack --image "$WORK/from-registry:x" "$WORK/b1" >/dev/null
+[ "$(cat "$WORK/b1/rootfs/srv/payload.txt")" = payload ] || fail "pushed image lacks the COPY"
+[ "$(cat "$WORK/b1/rootfs/srv/built.txt")" = built ] || fail "pushed image lacks the RUN"
+
+step "the outputs"
+skopeo inspect "oci-archive:$WORK/app-oci.tar" | grep -q "$digest" || fail "--output type=oci is not that image"
+skopeo inspect --config "docker-archive:$WORK/app-docker.tar" | grep -q '"cat"' || fail "--output type=docker unreadable"
+diff <(tree_listing "$WORK/b1/rootfs") <(tree_listing "$WORK/rootfs") || fail "--output type=local differs from the image"
+
+step "a push that fails fails the build, after the image is in the store"
+expect_error "127.0.0.1:1" "$HOIST" build -q -t 127.0.0.1:1/team/app:1 --push --retry 0 "$ctx"
+"$HOIST" images | grep -q "127.0.0.1:1/team/app" || fail "the built image should still be in the store"
+expect_error "--push needs at least one -t" "$HOIST" build -q --push "$ctx"
+expect_error 'unknown type "tarball"' "$HOIST" build -q --output type=tarball,dest=x "$ctx"
+echo "build_push_test: ok"
