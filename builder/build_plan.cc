@@ -60,13 +60,18 @@ struct Planner {
   const ParseResult& parsed;
   const PlanOptions& opts;
   ShellLex lex;
+  ShellLex heredoc_lex;  // quotes are ordinary characters in a heredoc body
   std::map<std::string, std::string> builtin;
   std::set<std::string> consumed;
   std::vector<std::string> stage_names;  // every stage's AS name, known before any is planned
   BuildPlan plan;
 
   Planner(const ParseResult& p, const PlanOptions& o)
-      : parsed(p), opts(o), lex(p.directives.escape), builtin(platform_args(o)) {}
+      : parsed(p),
+        opts(o),
+        lex(p.directives.escape),
+        heredoc_lex(p.directives.escape, LexOptions{.skip_process_quotes = true}),
+        builtin(platform_args(o)) {}
 
   [[noreturn]] void fail(int line, const std::string& msg) const {
     throw Error(opts.filename + ":" + std::to_string(line) + ": " + msg);
@@ -228,6 +233,14 @@ struct Planner {
               fail(line, ins.keyword + " --chmod: invalid mode \"" + c.chmod + "\"");
             c.from = x(c.from);
             for (auto& e : c.excludes) e = x(e);
+            for (auto& h : c.heredocs) {
+              if (!h.expand) continue;
+              try {
+                h.content = heredoc_lex.process_word(h.content, scope).result;
+              } catch (const Error& e) {
+                fail(line, e.describe());
+              }
+            }
             if (!c.from.empty()) depend(c.from);
           } else if constexpr (std::is_same_v<T, RunCmd>) {
             for (auto& m : c.mounts) {

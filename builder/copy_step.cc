@@ -26,7 +26,9 @@ std::optional<std::string> read_image_file(const std::string& root, const std::s
 
 bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
-CopyRequest make_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name) {
+}  // namespace
+
+CopyRequest copy_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name) {
   CopyRequest req;
   req.keyword = cmd.add ? "ADD" : "COPY";
   req.add = cmd.add;
@@ -50,10 +52,9 @@ CopyRequest make_request(const BuildEnv& env, const StageState& stage, const Cop
   req.chmod = cmd.chmod;
   req.excludes = cmd.excludes;
   req.parents = cmd.parents;
+  if (req.from_context) req.source_root = env.context_dir();
   return req;
 }
-
-}  // namespace
 
 Owner resolve_chown(const std::string& spec, const std::optional<std::string>& passwd,
                     const std::optional<std::string>& group) {
@@ -74,12 +75,7 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
   std::string dir = env.make_step_dir();
   std::string layer_dir = dir + "/layer";
   fs::mkdir_p(layer_dir, 0755);
-  std::string context = env.options.context_dir;
-  if (context.empty()) {  // a Dockerfile from stdin has an empty context
-    context = dir + "/no-context";
-    fs::mkdir_p(context, 0755);
-  }
-  CopyRequest req = make_request(env, stage, cmd, from_name);
+  CopyRequest req = copy_request(env, stage, cmd, from_name);
   StageRootsRequest roots;
   roots.roots.push_back(stage.lowers());
   if (from) roots.roots.push_back(from->lowers());
@@ -87,7 +83,7 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
   roots.user_namespace = env.layers.user_namespace();
   try {
     with_stage_roots(roots, [&](const std::vector<std::string>& paths) {
-      req.source_root = from ? paths[1] : context;
+      if (from) req.source_root = paths[1];
       if (!cmd.chown.empty())
         req.chown = resolve_chown(cmd.chown, read_image_file(paths[0], "etc", "passwd"),
                                   read_image_file(paths[0], "etc", "group"));

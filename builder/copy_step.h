@@ -5,6 +5,7 @@
 #include <string>
 
 #include "builder/build_plan.h"
+#include "builder/copy_files.h"
 #include "builder/copy_tree.h"
 #include "builder/stage_state.h"
 
@@ -14,6 +15,11 @@ namespace hoist::builder {
 // `from_name` in errors. Throws hoist::Error "FILE:LINE: COPY ...".
 void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
                const std::string& from_name);
+
+// The request copy_step carries out (sources from the build context, or
+// from `from_name` when the step has --from; its source_root then still to
+// be set), for the cache's digest of what it copies.
+CopyRequest copy_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name);
 
 // --chown's owner: a name or id, optionally ":group"; without a group the
 // gid is the uid, as docker documents. Names are looked up in the image's

@@ -7,10 +7,13 @@
 #include <ctime>
 #include <map>
 
+#include "builder/build_cache.h"
+#include "builder/copy_source_digest.h"
 #include "builder/copy_step.h"
 #include "builder/metadata_step.h"
 #include "builder/run_step.h"
 #include "builder/stage_state.h"
+#include "builder/stat_index.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "layers/stream.h"
@@ -86,7 +89,11 @@ class Executor {
         store_(store),
         bases_(bases),
         options_(options),
-        cache_(store.root()) {}
+        cache_(store.root()),
+        steps_(store.root()) {
+    if (!options.context_dir.empty())
+      context_index_.emplace(context_index_file(store.root(), options.context_dir));
+  }
 
   BuildResult run() {
     plan_ = make_plan(dockerfile_, plan_options_);
@@ -103,6 +110,7 @@ class Executor {
     int64_t now = options_.timestamp ? *options_.timestamp : static_cast<int64_t>(::time(nullptr));
     BuildEnv env{store_, cache_, options_, plan_options_.filename, work.path(), oci::format_rfc3339(now)};
     for (int index : plan_.order) stages_[index] = build_stage(env, plan_.stages[static_cast<size_t>(index)]);
+    if (context_index_) context_index_->save();
     return assemble(env, stages_.at(plan_.target), plan_.stages[static_cast<size_t>(plan_.target)]);
   }
 
@@ -146,6 +154,7 @@ class Executor {
   }
 
   struct LoadedImage {
+    oci::Descriptor descriptor;
     oci::ImageConfig config;
     oci::Manifest manifest;
     std::vector<std::string> dirs;  // filled when first used
@@ -153,6 +162,7 @@ class Executor {
 
   LoadedImage load_image(const oci::Descriptor& manifest) {
     LoadedImage img;
+    img.descriptor = manifest;
     img.manifest = oci::Manifest::parse(store_.read_blob(manifest.digest));
     img.config = oci::ImageConfig::parse(store_.read_blob(img.manifest.config.digest));
     if (img.config.diff_ids.size() != img.manifest.layers.size())
@@ -199,39 +209,125 @@ class Executor {
     return st;
   }
 
+  // Everything besides the steps that decides what a stage's layers hold.
+  std::string first_key(const PlannedStage& s) const {
+    std::string base;
+    if (s.base_stage >= 0)
+      base = keys_.at(s.base_stage);
+    else if (s.base == "scratch")
+      base = "scratch";
+    else
+      base = images_.at(image_key(s.base, s.platform)).descriptor.digest.str();
+    std::string layers = std::string(layers::compression_name(options_.compression)) + " timestamp=" +
+                         (options_.timestamp ? std::to_string(*options_.timestamp) : "none");
+    return base_cache_key(base, oci::format_platform(platform_of(s.platform)) + " " + layers);
+  }
+
   StageState build_stage(BuildEnv& env, const PlannedStage& s) {
     std::string name = s.name.empty() ? "" : s.name + " ";
     size_t total = s.steps.size() + 1;
     auto label = [&](size_t n) { return "[" + name + std::to_string(n) + "/" + std::to_string(total) + "] "; };
     log(label(1) + "FROM " + s.base);
     StageState st = base_state(s);
+    std::string first = first_key(s);
     for (size_t i = 0; i < s.steps.size(); ++i) {
       const PlannedStep& step = s.steps[i];
       std::string lbl = label(i + 2);
       log(lbl + step.display);
       auto start = std::chrono::steady_clock::now();
-      run_one(env, st, step, lbl);
+      bool cached = run_one(env, st, step, lbl, first);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (std::holds_alternative<RunCmd>(step.expanded) || std::holds_alternative<CopyCmd>(step.expanded)) {
+      if (cached) {
+        log(lbl + "CACHED");
+      } else if (std::holds_alternative<RunCmd>(step.expanded) || std::holds_alternative<CopyCmd>(step.expanded)) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "DONE %.1fs", secs);
         log(lbl + buf);
       }
     }
+    keys_[s.index] = state_key(first, st);
     return st;
   }
 
-  void run_one(BuildEnv& env, StageState& st, const PlannedStep& step, const std::string& label) {
-    std::string where = plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": ";
-    if (std::holds_alternative<RunCmd>(step.expanded)) return run_step(env, st, step, label);
-    if (const auto* copy = std::get_if<CopyCmd>(&step.expanded)) {
-      if (copy->from.empty()) return copy_step(env, st, step, nullptr, "");
-      int from = stage_named(plan_, copy->from);
-      if (from >= 0) return copy_step(env, st, step, &stages_.at(from), "stage " + copy->from);
-      StageState image = image_state(publish::parse_docker_ref(copy->from).str(), "");
-      return copy_step(env, st, step, &image, "image " + copy->from);
+  // Runs a RUN, COPY or ADD, or takes its result from the step cache. Returns true for a cache hit.
+  bool cached_step(BuildEnv& env, StageState& st, const std::string& key, const std::string& history,
+                   const std::function<void()>& run) {
+    if (!options_.no_cache) {
+      if (auto hit = steps_.lookup(key, store_)) {
+        oci::HistoryEntry h;
+        h.created = options_.timestamp ? env.created : hit->created;
+        h.created_by = history;
+        h.comment = "hoist";
+        if (hit->layer) {
+          auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
+            return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
+          };
+          st.dirs.push_back(cache_.ensure(*hit->layer, hit->diff_id, open));
+          st.layers.push_back(*hit->layer);
+          st.config.diff_ids.push_back(hit->diff_id);
+        } else {
+          h.empty_layer = true;
+        }
+        st.config.history.push_back(h);
+        return true;
+      }
     }
-    if (std::holds_alternative<ArgCmd>(step.expanded)) return;  // the plan has the values
+    size_t layers_before = st.layers.size();
+    run();
+    CacheRecord r;
+    r.created = st.config.history.back().created;
+    if (st.layers.size() > layers_before) {
+      r.layer = st.layers.back();
+      r.diff_id = st.config.diff_ids.back();
+    }
+    steps_.record(key, r);
+    return false;
+  }
+
+  // What a stage holds so far, for the keys of its steps: the stage's first
+  // key, its layers and its config (dates aside). A step that runs again and
+  // makes the very same layer leaves the steps after it cached (kaniko stops
+  // looking at the first miss), and a metadata step changes the keys after it
+  // only when it changes the config.
+  static std::string state_key(const std::string& first, const StageState& st) {
+    oci::ImageConfig c = st.config;
+    c.history.clear();
+    c.created.clear();
+    return step_cache_key(first, c.serialize(), {});
+  }
+
+  // Runs one step of the stage whose first key is `first`.
+  bool run_one(BuildEnv& env, StageState& st, const PlannedStep& step, const std::string& label,
+               const std::string& first) {
+    std::string where = plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": ";
+    if (std::holds_alternative<RunCmd>(step.expanded)) {
+      std::string key = step_cache_key(state_key(first, st), step.display, step.args);
+      return cached_step(env, st, key, run_history(st, step), [&] { run_step(env, st, step, label); });
+    }
+    if (const auto* copy = std::get_if<CopyCmd>(&step.expanded)) {
+      const StageState* from = nullptr;
+      std::optional<StageState> image;
+      std::string from_name, content;
+      if (copy->from.empty()) {
+        content = with_context(where.substr(0, where.size() - 2), [&] {
+          return copy_source_digest(copy_request(env, st, *copy, ""), context_index_ ? &*context_index_ : nullptr)
+              .digest.str();
+        });
+      } else if (int index = stage_named(plan_, copy->from); index >= 0) {
+        from = &stages_.at(index);
+        from_name = "stage " + copy->from;
+        content = keys_.at(index);
+      } else {
+        std::string ref = publish::parse_docker_ref(copy->from).str();
+        image = image_state(ref, "");
+        from = &*image;
+        from_name = "image " + copy->from;
+        content = images_.at(image_key(ref, "")).descriptor.digest.str();
+      }
+      std::string key = step_cache_key(state_key(first, st), step.display, step.args, content);
+      return cached_step(env, st, key, step.display, [&] { copy_step(env, st, step, from, from_name); });
+    }
+    if (std::holds_alternative<ArgCmd>(step.expanded)) return false;  // the plan has the values
     try {
       if (!apply_metadata(step.expanded, {st.config, st.cmd_set}))
         throw Error(step.instruction.keyword + " cannot be executed here");
@@ -239,11 +335,18 @@ class Executor {
       throw Error(where + e.describe());
     }
     add_empty_history(env, st, step.display);
+    return false;
   }
 
   BuildResult assemble(const BuildEnv& env, const StageState& st, const PlannedStage& s) {
     oci::ImageConfig config = st.config;
+    // Without --timestamp, the image is as new as its newest step: a fully
+    // cached rebuild gives the same image ID, as with BuildKit.
     config.created = env.created;
+    if (!options_.timestamp && !config.history.empty()) {
+      config.created = config.history.front().created;
+      for (const auto& h : config.history) config.created = std::max(config.created, h.created);
+    }
     if (config.os.empty() || config.architecture.empty()) {
       oci::Platform p = platform_of(s.platform);
       config.os = p.os;
@@ -278,6 +381,9 @@ class Executor {
   BaseImages& bases_;
   const BuildOptions& options_;
   layers::LayerCache cache_;
+  BuildCache steps_;
+  std::optional<StatIndex> context_index_;
+  std::map<int, std::string> keys_;  // each built stage's last cache key
   BuildPlan plan_;
   std::map<std::string, LoadedImage> images_;
   std::map<int, StageState> stages_;

@@ -81,6 +81,10 @@ std::string run_created_by(const std::vector<std::string>& argv,
   return out;
 }
 
+std::string run_history(const StageState& stage, const PlannedStep& step) {
+  return run_created_by(run_argv(std::get<RunCmd>(step.expanded), stage.config.config), step.args);
+}
+
 void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const std::string& label) {
   const auto& run = std::get<RunCmd>(step.expanded);
   std::string where = env.filename + ":" + std::to_string(step.instruction.line);

@@ -12,6 +12,9 @@ namespace hoist::builder {
 // "FILE:LINE: RUN failed (exit N): COMMAND" when the command fails.
 void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const std::string& label);
 
+// The history entry the step gets (`RUN |1 A=b /bin/sh -c make`), as run_step writes it.
+std::string run_history(const StageState& stage, const PlannedStep& step);
+
 // The process environment of a RUN: the image's Env, then the build args in
 // scope that no ENV of the same name hides, as docker gives them.
 std::vector<std::string> run_environment(const oci::RuntimeConfig& config,

@@ -15,6 +15,13 @@ std::string BuildEnv::make_step_dir() const {
   return tmpl;
 }
 
+std::string BuildEnv::context_dir() const {
+  if (!options.context_dir.empty()) return options.context_dir;
+  std::string empty = work_dir + "/no-context";
+  fs::mkdir_p(empty, 0755);
+  return empty;
+}
+
 layers::LayerOptions BuildEnv::layer_options() const {
   layers::LayerOptions lo;
   lo.compression = options.compression;
@@ -49,7 +56,9 @@ void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const s
 
 void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by) {
   oci::HistoryEntry h;
-  h.created = env.created;
+  // Without --timestamp, the time of the entry before: a rebuild whose steps
+  // all come from the cache then writes the very same config.
+  h.created = env.options.timestamp || stage.config.history.empty() ? env.created : stage.config.history.back().created;
   h.created_by = created_by;
   h.comment = "hoist";
   h.empty_layer = true;

@@ -30,6 +30,8 @@ struct BuildEnv {
   std::string work_dir;  // this build's scratch space, on the layer cache's filesystem
   std::string created;   // RFC 3339 time for `created` and history entries
 
+  // The build context; an empty directory when there is none (a Dockerfile on stdin).
+  std::string context_dir() const;
   // A fresh empty directory under work_dir.
   std::string make_step_dir() const;
   // Removes a step directory (as root of the user namespace when rootless).
@@ -45,7 +47,7 @@ struct BuildEnv {
 // gone afterwards.
 void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const std::string& created_by);
 
-// A history entry that adds no layer (ENV, CMD, ...).
+// A history entry that adds no layer (ENV, CMD, ...), dated as the entry before it.
 void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by);
 
 }  // namespace hoist::builder

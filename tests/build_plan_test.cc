@@ -169,3 +169,12 @@ TEST(BuildPlan, StepsCarryTheBuildArgsInScope) {
   EXPECT_EQ(p.stages[0].steps[3].args, (Args{{"A", "1"}, {"B", "from-cli"}}));  // C has no value
   EXPECT_EQ(p.stages[0].steps[5].args, (Args{{"A", "1"}, {"B", "from-cli"}}));  // ENV hides A at run time, not here
 }
+
+TEST(BuildPlan, CopyHeredocsAreExpandedUnlessTheDelimiterIsQuoted) {
+  auto p = plan("FROM scratch\nARG NAME=world\nCOPY <<EOF /a\nhello \"$NAME\"\nEOF\nCOPY <<'EOF' /b\nhello $NAME\nEOF\n");
+  const auto& a = std::get<CopyCmd>(p.stages[0].steps[1].expanded);
+  const auto& b = std::get<CopyCmd>(p.stages[0].steps[2].expanded);
+  ASSERT_EQ(a.heredocs.size(), 1u);
+  EXPECT_EQ(a.heredocs[0].content, "hello \"world\"\n");
+  EXPECT_EQ(b.heredocs[0].content, "hello $NAME\n");
+}

@@ -68,6 +68,28 @@ step "a rebuild gives the same image (reproducible with --timestamp)"
 id2=$("$HOIST" build -q -t example.com/app:2 --timestamp 1700000000 "$ctx")
 [ "$id2" = "$id" ] || fail "rebuild differs: $id2 vs $id"
 
+step "the build cache: a rebuild runs nothing and gives the same image; an edit reruns from its COPY on"
+first=$("$HOIST" build -q -t cache:1 "$ctx")
+out=$("$HOIST" build --progress plain -t cache:1 "$ctx")
+[ "$(grep -c ' CACHED$' <<<"$out")" = 7 ] || fail "expected 7 cached steps: $out"
+grep -q ' DONE ' <<<"$out" && fail "a step ran again: $out"
+[ "$(tail -1 <<<"$out")" = "$first" ] || fail "a fully cached rebuild gave another image ID"
+echo edited >"$ctx/src/sub/b.txt"
+out=$("$HOIST" build -t cache:1 "$ctx")
+grep -q '^\[build 5/9\] DONE' <<<"$out" || fail "the COPY of the edited file should run: $out"
+grep -q '^\[build 7/9\] DONE' <<<"$out" || fail "the RUN over a changed layer should run: $out"
+touch "$ctx/src/a.txt"
+[ "$("$HOIST" build --no-cache -t cache:1 "$ctx" | grep -c CACHED)" = 0 ] || fail "--no-cache used the cache"
+echo deep >"$ctx/src/sub/b.txt"
+
+step "a step that runs again and makes the same layer leaves the steps over it cached"
+mkdir -p "$WORK/same"
+printf 'FROM sample/busybox AS build\nARG X\nRUN echo fixed > /f\nFROM build\nRUN echo later > /later\n' >"$WORK/same/Dockerfile"
+"$HOIST" build -q --timestamp 1700000000 --build-arg X=1 "$WORK/same" >/dev/null
+out=$("$HOIST" build --timestamp 1700000000 --build-arg X=2 "$WORK/same")
+grep -q '^\[build 3/3\] DONE' <<<"$out" || fail "the RUN that sees the changed arg should run: $out"
+grep -q '^\[2/2\] CACHED' <<<"$out" || fail "the RUN over the identical result should hit: $out"
+
 step "the same Dockerfile built by buildah"
 bstore=$WORK/buildah
 buildah_() { buildah --root "$bstore" --runroot "$bstore-run" --storage-driver vfs "$@"; }
