@@ -143,12 +143,14 @@ void register_build(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
   cmd->add_option("context", o->context, "Build context directory, or - for a Dockerfile on stdin with no context")
       ->required();
-  cmd->add_option("-t,--tag", o->tags, "Name of the resulting image, NAME[:TAG]");
+  // Repeatable options take one value each time, so that `-t NAME CONTEXT` leaves CONTEXT to the positional.
+  cmd->add_option("-t,--tag", o->tags, "Name of the resulting image, NAME[:TAG]")->allow_extra_args(false);
   cmd->add_option("-f,--file", o->file, "Dockerfile (default: CONTEXT/Dockerfile; - for stdin)");
-  cmd->add_option("--build-arg", o->build_args, "Set a build-time variable, K=V (K alone: from the environment)");
+  cmd->add_option("--build-arg", o->build_args, "Set a build-time variable, K=V (K alone: from the environment)")
+      ->allow_extra_args(false);
   cmd->add_option("--target", o->target, "Build up to this stage");
   cmd->add_option("--platform", o->platform, "Target platform, os/arch[/variant] (default: this machine)");
-  cmd->add_option("--label", o->labels, "Set a label on the image, K=V");
+  cmd->add_option("--label", o->labels, "Set a label on the image, K=V")->allow_extra_args(false);
   cmd->add_flag("--no-cache", o->no_cache, "Run every step again instead of reusing earlier results");
   cmd->add_flag("--pull", o->pull, "Look up base images in their registry even when the store has them");
   cmd->add_option("--network", o->network, "Network of RUN steps: host (default) or none");
@@ -157,7 +159,8 @@ void register_build(CLI::App& app, Globals& g) {
   cmd->add_option("--format", o->format, "Manifest and config media types: oci (default) or docker");
   cmd->add_flag("--push", o->push, "Push every -t to its registry when the build succeeds");
   cmd->add_option("-o,--output", o->outputs,
-                  "Also write the image: type=oci,dest=DIR|FILE.tar, type=docker,dest=FILE.tar, type=local,dest=DIR");
+                  "Also write the image: type=oci,dest=DIR|FILE.tar, type=docker,dest=FILE.tar, type=local,dest=DIR")
+      ->allow_extra_args(false);
   cmd->add_option("--iidfile", o->iidfile, "Write the image ID to this file");
   cmd->add_option("--digestfile", o->digestfile, "Write the image's manifest digest to this file");
   cmd->add_option("--progress", o->progress, "auto, tty or plain (default auto)");

@@ -14,7 +14,8 @@ void register_import(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("import", "Create a one-layer image from a root filesystem (directory or tar, - for stdin)");
   cmd->add_option("source", o->source, "Directory, tar file (gzip/zstd allowed) or - for standard input")->required();
   cmd->add_option("name", o->name, "Image name, NAME[:TAG]")->required();
-  cmd->add_option("-c,--change", o->changes, "Apply a Dockerfile instruction to the config (CMD, ENV, ...)");
+  cmd->add_option("-c,--change", o->changes, "Apply a Dockerfile instruction to the config (CMD, ENV, ...)")
+      ->allow_extra_args(false);
   cmd->add_option("-m,--message", o->message, "Comment for the history entry");
   cmd->add_option("--timestamp", o->timestamp, "Clamp file times and set the creation time (seconds since 1970)");
   cmd->add_option("--compression", o->compression, "Layer compression: gzip, zstd or none")->capture_default_str();

@@ -42,7 +42,8 @@ CMD ["cat /app/out.txt"]
 DF
 
 step "build"
-out=$("$HOIST" build -t example.com/app:1 --timestamp 1700000000 "$ctx") || fail "build failed: $out"
+# Options after the context too, as docker and buildah take them.
+out=$("$HOIST" build -t example.com/app:1 "$ctx" --timestamp 1700000000) || fail "build failed: $out"
 grep -q '^\[build 7/9\] RUN echo' <<<"$out" || fail "no step line for the RUN: $out"
 grep -q 'Successfully tagged example.com/app:1' <<<"$out" || fail "not tagged: $out"
 id=$(tail -1 <<<"$out")
