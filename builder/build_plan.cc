@@ -165,8 +165,10 @@ struct Planner {
         } else {
           s.base = "scratch";
         }
+        std::vector<std::string> triggers = onbuild_triggers(s);
         plan.stages.push_back(std::move(s));
         stage = &plan.stages.back();
+        run_triggers(triggers, ins.line, scope, globals, *stage);
         continue;
       }
       if (auto* arg = std::get_if<ArgCmd>(&ins.command); arg && !stage) {
@@ -188,6 +190,37 @@ struct Planner {
     }
     order();
     warn_unconsumed();
+  }
+
+  // What runs right after this FROM: the ONBUILD instructions of the stage
+  // it starts from, or the triggers recorded in the image's config.
+  std::vector<std::string> onbuild_triggers(const PlannedStage& s) const {
+    std::vector<std::string> out;
+    if (s.base_stage >= 0) {
+      for (const auto& st : plan.stages[static_cast<size_t>(s.base_stage)].steps)
+        if (const auto* ob = std::get_if<OnbuildCmd>(&st.instruction.command)) out.push_back(ob->expression);
+    } else if (s.base != "scratch" && opts.base_onbuild) {
+      out = opts.base_onbuild(s.base, s.platform);
+    }
+    return out;
+  }
+
+  void run_triggers(const std::vector<std::string>& triggers, int line, Scope& scope, const Scope& globals,
+                    PlannedStage& stage) {
+    for (const auto& t : triggers) {
+      std::vector<Instruction> parsed_trigger;
+      try {
+        parsed_trigger = parse_instructions(parse_dockerfile(t + "\n", opts.filename), opts.filename);
+      } catch (const Error& e) {
+        fail(line, "ONBUILD trigger \"" + t + "\" of " + stage.base + ": " + e.describe());
+      }
+      for (auto& ins : parsed_trigger) {
+        if (ins.keyword == "FROM" || ins.keyword == "ONBUILD" || ins.keyword == "MAINTAINER")
+          fail(line, ins.keyword + " isn't allowed as an ONBUILD trigger (from " + stage.base + ")");
+        ins.line = line;
+        stage.steps.push_back(step(ins, scope, globals, stage));
+      }
+    }
   }
 
   PlannedStep step(const Instruction& ins, Scope& scope, const Scope& globals, PlannedStage& stage) {

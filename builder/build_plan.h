@@ -25,10 +25,13 @@ struct PlanOptions {
   // and the stage's expanded --platform), which later words of the stage see
   // as docker does (`WORKDIR $HOME`). Unset or returning nothing: no variables.
   std::function<std::vector<std::string>(const std::string& image, const std::string& platform)> base_env;
+  // The ONBUILD triggers of that image, which docker runs right after the
+  // FROM (as do the ONBUILD instructions of a stage that another stage starts FROM).
+  std::function<std::vector<std::string>(const std::string& image, const std::string& platform)> base_onbuild;
 };
 
 struct PlannedStep {
-  Instruction instruction;  // as written
+  Instruction instruction;  // as written (an ONBUILD trigger: with the FROM's line)
   Command expanded;         // words expanded where Docker expands them
   std::string display;      // the expanded instruction as one line, e.g. `COPY --from=build /out /app`
   // The build args in scope with a value (after this step's own ARG), by

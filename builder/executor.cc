@@ -98,12 +98,18 @@ class Executor {
   BuildResult run() {
     plan_ = make_plan(dockerfile_, plan_options_);
     resolve_images();
-    // Planned again now that the base images' Env is known: `WORKDIR $HOME` sees it.
+    // Planned again now that the base images' Env (`WORKDIR $HOME` sees it)
+    // and ONBUILD triggers are known; a trigger may COPY --from another image.
     plan_options_.base_env = [&](const std::string& image, const std::string& platform) {
       auto it = images_.find(image_key(image, platform));
       return it == images_.end() ? std::vector<std::string>{} : it->second.config.config.env;
     };
+    plan_options_.base_onbuild = [&](const std::string& image, const std::string& platform) {
+      auto it = images_.find(image_key(image, platform));
+      return it == images_.end() ? std::vector<std::string>{} : it->second.config.config.on_build;
+    };
     plan_ = make_plan(dockerfile_, plan_options_);
+    resolve_images();
     for (const auto& w : plan_.warnings) log(w);
 
     WorkDir work(store_.root(), cache_);
@@ -191,6 +197,7 @@ class Executor {
     if (s.base_stage >= 0) {
       StageState st = stages_.at(s.base_stage);
       st.cmd_set = false;
+      st.config.config.on_build.clear();
       return st;
     }
     if (s.base == "scratch") {
@@ -204,8 +211,7 @@ class Executor {
     }
     StageState st = image_state(s.base, s.platform);
     with_default_path(st.config.config);
-    if (!st.config.config.on_build.empty())
-      log("warning: " + s.base + " has ONBUILD triggers, which this hoist does not run yet");
+    st.config.config.on_build.clear();  // the plan runs them after the FROM; the new image does not pass them on
     return st;
   }
 

@@ -178,3 +178,22 @@ TEST(BuildPlan, CopyHeredocsAreExpandedUnlessTheDelimiterIsQuoted) {
   EXPECT_EQ(a.heredocs[0].content, "hello \"world\"\n");
   EXPECT_EQ(b.heredocs[0].content, "hello $NAME\n");
 }
+
+TEST(BuildPlan, OnbuildTriggersRunAfterTheFrom) {
+  PlanOptions o;
+  o.base_onbuild = [](const std::string& image, const std::string&) {
+    if (image != "docker.io/library/base:latest") return std::vector<std::string>{};
+    return std::vector<std::string>{"ARG V=1", "RUN echo $V", "COPY . /app"};
+  };
+  auto p = plan("FROM base AS one\nONBUILD RUN echo from-stage\nRUN echo own\nFROM one\nRUN echo two\n", o);
+  EXPECT_EQ(displays(p.stages[0]), (std::vector<std::string>{"ARG V=1", "RUN echo $V", "COPY . /app",
+                                                              "ONBUILD RUN echo from-stage", "RUN echo own"}));
+  EXPECT_EQ(p.stages[0].steps[1].instruction.line, 1);
+  EXPECT_EQ(displays(p.stages[1]), (std::vector<std::string>{"RUN echo from-stage", "RUN echo two"}));
+}
+
+TEST(BuildPlan, ForbiddenOnbuildTriggersAreErrors) {
+  PlanOptions o;
+  o.base_onbuild = [](const std::string&, const std::string&) { return std::vector<std::string>{"FROM x"}; };
+  EXPECT_EQ(error_of("FROM base\n", o), "Dockerfile:1: FROM isn't allowed as an ONBUILD trigger (from docker.io/library/base:latest)");
+}

@@ -91,6 +91,17 @@ out=$("$HOIST" build --timestamp 1700000000 --build-arg X=2 "$WORK/same")
 grep -q '^\[build 3/3\] DONE' <<<"$out" || fail "the RUN that sees the changed arg should run: $out"
 grep -q '^\[2/2\] CACHED' <<<"$out" || fail "the RUN over the identical result should hit: $out"
 
+step "ONBUILD triggers of a base image run after its FROM, with the new context"
+mkdir -p "$WORK/onbuild-base" "$WORK/onbuild-app"
+printf 'FROM sample/busybox\nONBUILD COPY marker.txt /from-trigger.txt\nONBUILD RUN echo "trigger ran" > /trig\n' \
+  >"$WORK/onbuild-base/Dockerfile"
+"$HOIST" build -q -t onbuild-base:1 "$WORK/onbuild-base" >/dev/null
+echo marked >"$WORK/onbuild-app/marker.txt"
+printf 'FROM onbuild-base:1\nRUN cat /from-trigger.txt /trig > /seen\n' >"$WORK/onbuild-app/Dockerfile"
+"$HOIST" build -q -t onbuild-app:1 --output "type=local,dest=$WORK/onbuild-out" "$WORK/onbuild-app" >/dev/null
+[ "$(cat "$WORK/onbuild-out/seen")" = "$(printf 'marked\ntrigger ran')" ] || fail "triggers did not run: $(cat "$WORK/onbuild-out/seen")"
+"$HOIST" inspect onbuild-app:1 | grep -q OnBuild && fail "the triggers are passed on to the child image"
+
 step "the same Dockerfile built by buildah"
 bstore=$WORK/buildah
 buildah_() { buildah --root "$bstore" --runroot "$bstore-run" --storage-driver vfs "$@"; }
