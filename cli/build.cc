@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "builder/build_plan.h"
+#include "builder/context_archive.h"
 #include "builder/dockerignore.h"
 #include "builder/executor.h"
 #include "cli/base_images.h"
@@ -71,8 +72,18 @@ void run_build(Globals& g, const Opts& o) {
   std::vector<BuildOutput> outputs;
   for (auto& spec : o.outputs) outputs.push_back(parse_build_output(spec));
   bool no_context = o.context == "-";
+  // A tar file as context is extracted first; its Dockerfile is the default.
+  std::string context = o.context;
+  std::unique_ptr<fs::TempDir> extracted;
+  if (!no_context && builder::is_context_archive(context)) {
+    std::string tmp = g.open_store().root() + "/tmp";
+    fs::mkdir_p(tmp, 0700);
+    extracted = std::make_unique<fs::TempDir>(tmp, "context-");
+    builder::extract_context(context, extracted->path());
+    context = extracted->path();
+  }
   std::string file = o.file;
-  if (file.empty()) file = no_context ? "-" : o.context + "/Dockerfile";
+  if (file.empty()) file = no_context ? "-" : context + "/Dockerfile";
   if (file.starts_with("./")) file = file.substr(2);
 
   builder::PlanOptions plan;
@@ -94,12 +105,12 @@ void run_build(Globals& g, const Opts& o) {
     return;
   }
 
-  if (!no_context && !fs::exists(o.context + "/.")) throw Error("build context " + o.context + ": not a directory");
+  if (!no_context && !fs::exists(context + "/.")) throw Error("build context " + o.context + ": not a directory");
   builder::BuildOptions opts;
   std::optional<builder::PatternMatcher> ignore;
   if (!no_context) {
-    opts.context_dir = o.context;
-    std::string ignore_file = builder::find_ignore_file(o.context, o.file.empty() ? "" : file);
+    opts.context_dir = context;
+    std::string ignore_file = builder::find_ignore_file(context, o.file.empty() ? "" : file);
     if (!ignore_file.empty())
       ignore.emplace(with_context(ignore_file, [&] { return builder::PatternMatcher(builder::read_ignore_file(fs::read_file(ignore_file))); }));
     if (ignore) opts.ignore = &*ignore;
@@ -141,7 +152,8 @@ void run_build(Globals& g, const Opts& o) {
 void register_build(CLI::App& app, Globals& g) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
-  cmd->add_option("context", o->context, "Build context directory, or - for a Dockerfile on stdin with no context")
+  cmd->add_option("context", o->context,
+                  "Build context: a directory, a tar file (plain, gzip or zstd), or - for a Dockerfile on stdin and no context")
       ->required();
   // Repeatable options take one value each time, so that `-t NAME CONTEXT` leaves CONTEXT to the positional.
   cmd->add_option("-t,--tag", o->tags, "Name of the resulting image, NAME[:TAG]")->allow_extra_args(false);

@@ -69,6 +69,11 @@ step "a rebuild gives the same image (reproducible with --timestamp)"
 id2=$("$HOIST" build -q -t example.com/app:2 --timestamp 1700000000 "$ctx")
 [ "$id2" = "$id" ] || fail "rebuild differs: $id2 vs $id"
 
+step "a tar file as the context gives the same image"
+tar -C "$ctx" -czf "$WORK/ctx.tgz" .
+id3=$("$HOIST" build -q --timestamp 1700000000 "$WORK/ctx.tgz")
+[ "$id3" = "$id" ] || fail "build from ctx.tgz differs: $id3 vs $id"
+
 step "the build cache: a rebuild runs nothing and gives the same image; an edit reruns from its COPY on"
 first=$("$HOIST" build -q -t cache:1 "$ctx")
 out=$("$HOIST" build --progress plain -t cache:1 "$ctx")
