@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <thread>
 
 #include "builder/build_cache.h"
 #include "builder/copy_source_digest.h"
@@ -23,6 +25,9 @@
 namespace hoist::builder {
 
 namespace {
+
+// Base image layers unpacked at once, as docker's 3 concurrent downloads.
+constexpr size_t kUnpackJobs = 3;
 
 // BuildKit and buildah give a stage whose base sets no PATH the default one.
 void with_default_path(oci::RuntimeConfig& config) {
@@ -177,14 +182,41 @@ class Executor {
     return img;
   }
 
+  // The image's layers unpacked into the layer cache, a few at once (each is
+  // read, decompressed, hashed and written independently); the first failure
+  // is reported once all have stopped.
+  std::vector<std::string> unpack_all(const LoadedImage& img, const layers::BlobOpener& open) {
+    size_t n = img.manifest.layers.size();
+    std::vector<std::string> dirs(n);
+    std::vector<std::optional<Error>> errors(n);
+    std::atomic<size_t> next = 0;
+    auto worker = [&] {
+      for (size_t i; (i = next++) < n;) {
+        try {
+          dirs[i] = cache_.ensure(img.manifest.layers[i], img.config.diff_ids[i], open);
+        } catch (const Error& e) {
+          errors[i] = e;
+        } catch (const std::exception& e) {
+          errors[i] = Error(e.what());  // an exception leaving a thread would end hoist
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < std::min<size_t>(n, kUnpackJobs); ++t) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    for (auto& e : errors)
+      if (e) throw *e;
+    return dirs;
+  }
+
   StageState image_state(const std::string& ref, const std::string& platform) {
     LoadedImage& img = images_.at(image_key(ref, platform));
     if (img.dirs.empty()) {
       auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
         return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
       };
-      for (size_t i = 0; i < img.manifest.layers.size(); ++i)
-        img.dirs.push_back(cache_.ensure(img.manifest.layers[i], img.config.diff_ids[i], open));
+      img.dirs = unpack_all(img, open);
     }
     StageState st;
     st.config = img.config;
