@@ -13,6 +13,7 @@
 #include "builder/copy_source_digest.h"
 #include "builder/copy_step.h"
 #include "builder/metadata_step.h"
+#include "builder/run_mount.h"
 #include "builder/run_step.h"
 #include "builder/stage_state.h"
 #include "builder/stat_index.h"
@@ -119,7 +120,17 @@ class Executor {
 
     WorkDir work(store_.root(), cache_);
     int64_t now = options_.timestamp ? *options_.timestamp : static_cast<int64_t>(::time(nullptr));
-    BuildEnv env{store_, cache_, options_, plan_options_.filename, work.path(), oci::format_rfc3339(now)};
+    BuildEnv env{store_, cache_, options_, plan_options_.filename, work.path(), oci::format_rfc3339(now), {}};
+    env.from_root = [&](const std::string& from) -> std::optional<std::string> {
+      int index = stage_named(plan_, from);
+      std::vector<std::string> dirs;
+      if (index >= 0)
+        dirs = stages_.at(index).dirs;
+      else
+        dirs = image_state(publish::parse_docker_ref(from).str(), "").dirs;
+      if (dirs.size() != 1) return std::nullopt;
+      return dirs[0];
+    };
     for (int index : plan_.order) stages_[index] = build_stage(env, plan_.stages[static_cast<size_t>(index)]);
     if (context_index_) context_index_->save();
     return assemble(env, stages_.at(plan_.target), plan_.stages[static_cast<size_t>(plan_.target)]);
@@ -150,16 +161,26 @@ class Executor {
       const auto& s = plan_.stages[static_cast<size_t>(index)];
       if (s.base_stage < 0 && s.base != "scratch") need(s.base, s.platform, s.line);
       for (const auto& step : s.steps) {
-        const auto* copy = std::get_if<CopyCmd>(&step.expanded);
-        if (!copy || copy->from.empty() || stage_named(plan_, copy->from) >= 0) continue;
-        std::string ref;
-        try {
-          ref = publish::parse_docker_ref(copy->from).str();
-        } catch (const Error& e) {
-          throw Error(plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": --from=" +
-                      copy->from + ": " + e.describe());
+        std::vector<std::string> froms;
+        if (const auto* copy = std::get_if<CopyCmd>(&step.expanded)) froms.push_back(copy->from);
+        if (const auto* run = std::get_if<RunCmd>(&step.expanded)) {
+          try {
+            for (const auto& m : parse_run_mounts(run->mounts)) froms.push_back(m.from);
+          } catch (const Error& e) {
+            throw Error(plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": " + e.describe());
+          }
         }
-        need(ref, "", step.instruction.line);
+        for (const auto& from : froms) {
+          if (from.empty() || stage_named(plan_, from) >= 0) continue;
+          std::string ref;
+          try {
+            ref = publish::parse_docker_ref(from).str();
+          } catch (const Error& e) {
+            throw Error(plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": from=" + from +
+                        ": " + e.describe());
+          }
+          need(ref, "", step.instruction.line);
+        }
       }
     }
   }

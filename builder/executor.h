@@ -5,6 +5,7 @@
 // the local store, tagged with every -t.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 
 #include "builder/build_plan.h"
 #include "builder/pattern_matcher.h"
+#include "builder/run_mounts.h"
 #include "builder/sandbox.h"
 #include "layers/compression.h"
 #include "oci/descriptor.h"
@@ -41,6 +43,7 @@ struct BuildOptions {
   bool docker_format = false;              // Docker schema2 media types instead of OCI
   NetworkMode network = NetworkMode::Host;
   bool no_cache = false;
+  std::map<std::string, SecretSource> secrets;  // --secret, by id, for RUN --mount=type=secret
   // Progress lines and the output of RUN steps, each piece ending in '\n'.
   std::function<void(std::string_view)> log;
 };

@@ -21,7 +21,15 @@ void write_etc_files(const std::string& dir, const std::string& hostname);
 
 // Removes from `upper` what the sandbox created as mount points (`m`): the
 // /etc files, /dev, /proc and /sys, and /etc itself when the run left nothing
-// else in it and did not change its mode or owner.
+// else in it and did not change its mode or owner; and for the RUN's own
+// mounts, newest first, each created file still empty, each created
+// directory still empty, and each image directory that was copied up only
+// for them (empty, not opaque, mode and owner as they were). The directories
+// they are removed from keep their modification time. No symlink in the
+// upper directory is followed (the run wrote it). An ordinary user's hoist
+// does this inside its user namespace, where the ids the sandbox reported
+// are the ones on disk and the namespace's root may remove what the run's
+// users own. Throws hoist::Error.
 void remove_mountpoints(const std::string& upper, const Mountpoints& m);
 
 }  // namespace hoist::builder

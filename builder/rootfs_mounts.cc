@@ -5,12 +5,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <deque>
+#include <set>
 
 #include "builder/mountpoints.h"
 #include "builder/sandbox_report.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "layers/confined_path.h"
 
 namespace hoist::builder {
 
@@ -100,6 +105,7 @@ class Creator {
     m_.created |= bit;
     send_mountpoints(fd_, m_);
   }
+  void stub(const MountStub& s) { send_mount_stub(fd_, s); }
   Mountpoints& state() { return m_; }
 
  private:
@@ -153,9 +159,145 @@ void mount_etc_files(HostMounts& host, Creator& c) {
   }
 }
 
+// A RUN mount as a detached mount: the host path cloned with its submounts,
+// or a new tmpfs with BuildKit's options (nosuid, the size asked for).
+HostMounts::Run prepare_run_mount(const SandboxMount& m) {
+  HostMounts::Run r;
+  if (m.target.empty() || m.target[0] != '/' || m.target.find('\0') != std::string::npos)
+    throw Error("mount target is not an absolute path: " + m.target);
+  r.target = "/" + layers::join_path(layers::clean_path(m.target));
+  if (r.target == "/") throw Error("cannot mount over the root: " + m.target);
+  if (m.kind == SandboxMount::Kind::Tmpfs) {
+    UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+    if (!fs.valid()) throw_sys("open filesystem tmpfs for", r.target);
+    auto set = [&](const char* key, const std::string& value) {
+      if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0)
+        throw_sys(std::string("set tmpfs ") + key + "=" + value + " for", r.target);
+    };
+    if (m.size) set("size", std::to_string(*m.size));
+    if (m.mode) {
+      char octal[16];
+      std::snprintf(octal, sizeof octal, "%o", *m.mode & 07777);
+      set("mode", octal);
+    }
+    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) throw_sys("create tmpfs for", r.target);
+    unsigned attrs = MOUNT_ATTR_NOSUID | (m.readonly ? MOUNT_ATTR_RDONLY : 0);
+    r.mnt.reset(::fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+    if (!r.mnt.valid()) throw_sys("mount tmpfs for", r.target);
+    return r;
+  }
+  if (m.source.empty() || m.source.find('\0') != std::string::npos)
+    throw Error("bind mount on " + r.target + " has no source");
+  if (m.source[0] != '/') throw Error("bind source is not an absolute path: " + m.source);
+  // Recursive, as `rbind`: a user namespace may not clone a mount without
+  // the submounts that hide parts of it.
+  r.mnt.reset(::open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!r.mnt.valid()) throw_sys("clone mount of", m.source);
+  struct stat st;
+  if (::fstat(r.mnt.get(), &st) != 0) throw_sys("stat", m.source);
+  r.dir = S_ISDIR(st.st_mode);
+  if (m.readonly) {
+    // Only adds a restriction, so a user namespace may set it on clones of
+    // mounts whose other flags (nosuid, nodev, ...) it may not change: those stay.
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (::mount_setattr(r.mnt.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+      throw_sys("make read-only the clone of", m.source);
+  }
+  return r;
+}
+
+// Where a RUN mount goes: `target` resolved in the root one component at a
+// time, as the kernel would but by hand, so that what is missing can be
+// created and nothing is followed unseen. Symlinks expand in place (an
+// absolute one restarts at the root, ".." stops there), and since this runs
+// after pivot_root the root *is* the rootfs: no symlink of the image leads
+// out of it, and none in the result is left for the kernel to follow (no
+// magic link of /proc either). Every directory made, and the file for a file
+// mount, is reported before it is made; so are the image's directories that
+// making it copies up into the upper directory. Returns the path, which
+// names no symlink.
+std::string make_mount_point(const std::string& target, bool dir, Creator& c) {
+  layers::PathParts parts = layers::clean_path(target);
+  std::deque<std::string> pending(parts.begin(), parts.end());
+  struct Step {
+    std::string name;
+    struct stat st;
+    bool made;
+  };
+  std::vector<Step> at;  // the resolved directories so far, below the root
+  auto path_of = [&](size_t count) {
+    std::string p;
+    for (size_t i = 0; i < count; ++i) p += "/" + at[i].name;
+    return p.empty() ? "/" : p;
+  };
+  struct stat root;
+  if (::stat("/", &root) != 0) throw_sys("stat", "/");
+  std::set<std::string> copied_up;
+  int links = 0;
+
+  while (!pending.empty()) {
+    std::string name = std::move(pending.front());
+    pending.pop_front();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      if (!at.empty()) at.pop_back();
+      continue;
+    }
+    std::string here = (at.empty() ? "" : path_of(at.size())) + "/" + name;
+    bool last = pending.empty();
+    struct stat st;
+    if (::lstat(here.c_str(), &st) != 0) {
+      if (errno != ENOENT) throw_sys("stat", here);
+      // "missing/.." in a symlink's text cancels out, as the confined unpacker reads it.
+      if (!pending.empty() && pending.front() == "..") {
+        pending.pop_front();
+        continue;
+      }
+      // Only what is made in the overlay itself reaches the upper directory,
+      // not what is made in /dev's tmpfs or in an earlier RUN mount.
+      const struct stat& parent = at.empty() ? root : at.back().st;
+      bool in_upper = parent.st_dev == root.st_dev;
+      if (in_upper) {
+        for (size_t i = 0; i < at.size(); ++i) {
+          if (at[i].made || at[i].st.st_dev != root.st_dev) continue;
+          std::string p = path_of(i + 1);
+          if (copied_up.insert(p).second)
+            c.stub({MountStub::kCopiedUp, static_cast<uint32_t>(at[i].st.st_mode & 07777), at[i].st.st_uid,
+                    at[i].st.st_gid, p});
+        }
+      }
+      bool file = last && !dir;
+      if (in_upper) c.stub({file ? MountStub::kCreatedFile : MountStub::kCreatedDir, 0, 0, 0, here});
+      if (file) {
+        make_file(here, 0644);
+      } else {
+        make_dir(here, 0755);
+      }
+      if (::lstat(here.c_str(), &st) != 0) throw_sys("stat", here);
+      at.push_back({name, st, true});
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++links > layers::kMaxSymlinks) throw sys_error("resolve", target, ELOOP);
+      std::string link = fs::read_link_at(AT_FDCWD, here, here);
+      if (link.starts_with('/')) at.clear();
+      layers::PathParts expansion = layers::split_link_target(link);
+      pending.insert(pending.begin(), expansion.begin(), expansion.end());
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode) && (!last || dir)) throw Error(here + " is not a directory");
+    if (S_ISDIR(st.st_mode) && last && !dir) throw Error(here + " is a directory, and the source a file");
+    at.push_back({name, st, false});
+  }
+  if (at.empty()) throw Error("resolves to the root");
+  return path_of(at.size());
+}
+
 }  // namespace
 
-HostMounts clone_host_mounts(const std::string& etc_dir, bool bind_sys) {
+HostMounts clone_host_mounts(const std::string& etc_dir, bool bind_sys,
+                             const std::vector<SandboxMount>& run_mounts) {
   HostMounts h;
   h.proc = new_instance("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   h.sys = bind_sys ? clone_read_only("/sys")
@@ -167,6 +309,11 @@ HostMounts clone_host_mounts(const std::string& etc_dir, bool bind_sys) {
     h.dev.emplace_back(n, clone_tree(p));
   }
   for (const char* n : kEtcFiles) h.etc.emplace_back(n, clone_tree(etc_dir + "/" + n));
+  for (const auto& m : run_mounts)
+    with_context("RUN mount on " + m.target, [&] { h.run.push_back(prepare_run_mount(m)); });
+  // Parents before children, whatever order they came in.
+  std::stable_sort(h.run.begin(), h.run.end(),
+                   [](const HostMounts::Run& a, const HostMounts::Run& b) { return a.target < b.target; });
   return h;
 }
 
@@ -176,6 +323,8 @@ void mount_rootfs_extras(HostMounts& host, int report_fd) {
   mount_dev(host, c);
   if (c.ensure_dir("/sys", Mountpoints::kSys)) attach(host.sys, "/sys");
   mount_etc_files(host, c);
+  for (auto& r : host.run)
+    with_context("RUN mount on " + r.target, [&] { attach(r.mnt, make_mount_point(r.target, r.dir, c)); });
 }
 
 }  // namespace hoist::builder

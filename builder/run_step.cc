@@ -1,6 +1,7 @@
 #include "builder/run_step.h"
 
 #include "builder/metadata_step.h"
+#include "builder/run_mounts.h"
 #include "builder/sandbox.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -88,8 +89,6 @@ std::string run_history(const StageState& stage, const PlannedStep& step) {
 void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const std::string& label) {
   const auto& run = std::get<RunCmd>(step.expanded);
   std::string where = env.filename + ":" + std::to_string(step.instruction.line);
-  if (!run.mounts.empty()) throw Error(where + ": RUN --mount is not supported by this hoist yet");
-
   std::string dir = env.make_step_dir();
   std::vector<std::string> argv = run_argv(run, stage.config.config);
   SandboxSpec spec;
@@ -105,6 +104,16 @@ void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const s
   spec.argv = argv;
   spec.env = run_environment(stage.config.config, step.args);
   spec.workdir = stage.config.config.working_dir.empty() ? "/" : stage.config.config.working_dir;
+  std::optional<RunMounts> mounts;
+  try {
+    RunMountContext mc{env.context_dir(), dir, env.store.root(), env.from_root, &env.options.secrets};
+    mounts.emplace(parse_run_mounts(run.mounts, spec.workdir), mc);
+  } catch (const Error& e) {
+    env.remove_step_dir(dir);
+    throw Error(where + ": RUN " + e.describe());
+  }
+  spec.mounts = mounts->sandbox_mounts();
+  for (const auto& e : mounts->env()) spec.env.push_back(e);
   spec.user = stage.config.config.user;
   spec.network = run.network == "none" ? NetworkMode::None
                  : run.network == "host" ? NetworkMode::Host

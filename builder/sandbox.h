@@ -4,8 +4,11 @@
 // `--network none`), an overlayfs root over the stage's layers whose upper
 // directory collects the changes, a minimal /dev, /proc, a read-only /sys,
 // /etc/resolv.conf, /etc/hosts and /etc/hostname mounted in for the run only,
-// the step's USER and WORKDIR, and exactly the given environment.
+// the step's own mounts (RUN --mount), the step's USER and WORKDIR, and
+// exactly the given environment.
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +18,21 @@
 namespace hoist::builder {
 
 enum class NetworkMode { Host, None };
+
+// A filesystem mounted over the rootfs for one run (a RUN --mount): a host
+// file or directory bound in (a cache directory read-write, a secret file or
+// the build context read-only), or an empty tmpfs.
+struct SandboxMount {
+  enum class Kind { Bind, Tmpfs } kind = Kind::Bind;
+  std::string source;  // Bind: absolute host path of a file or directory; its submounts come along
+  // Absolute path in the rootfs. Symlinks of the image on the way resolve
+  // inside the rootfs; missing directories (and, for a file, the file) are
+  // made as mount points and taken out of the upper directory afterwards.
+  std::string target;
+  bool readonly = false;
+  std::optional<uint64_t> size;  // Tmpfs: bytes; unset is the kernel's default, half of RAM
+  std::optional<uint32_t> mode;  // Tmpfs: mode of its root; unset is tmpfs's own 01777, as BuildKit leaves it
+};
 
 struct SandboxSpec {
   OverlayDirs layers;  // upper and work fresh; upper receives the step's changes
@@ -27,6 +45,10 @@ struct SandboxSpec {
   std::string user;               // USER: name, uid, uid:gid, name:group; empty is root
   std::string hostname = "hoist";
   NetworkMode network = NetworkMode::Host;
+  // Mounted over the rootfs for this run only, after /proc, /dev, /sys and
+  // /etc's files, parents before children (sorted by target, as BuildKit
+  // does); never in the layer: what the run writes into one stays there.
+  std::vector<SandboxMount> mounts;
   // Receives stdout and stderr (interleaved, as they arrive). When empty the
   // process writes to hoist's own stdout and stderr.
   std::function<void(std::string_view)> output;

@@ -176,7 +176,7 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     OverlayDirs layers = spec.layers;
     layers.userxattr = s.userns != nullptr;
     mount_overlay(layers, spec.rootfs);
-    HostMounts host = clone_host_mounts(s.etc_dir, s.bind_sys);
+    HostMounts host = clone_host_mounts(s.etc_dir, s.bind_sys, spec.mounts);
     enter_root(spec.rootfs);
     mount_rootfs_extras(host, s.report_fd);
     host = HostMounts{};

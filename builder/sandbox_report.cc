@@ -11,7 +11,15 @@ namespace hoist::builder {
 
 namespace {
 
-enum Kind : uint8_t { kPid1 = 'P', kStatus = 'S', kMountpoints = 'M', kError = 'X' };
+enum Kind : uint8_t { kPid1 = 'P', kStatus = 'S', kMountpoints = 'M', kStub = 'T', kError = 'X' };
+
+// The fixed part of the Mountpoints and MountStub messages.
+struct MountpointsWire {
+  uint32_t created, etc_mode, etc_uid, etc_gid;
+};
+struct StubWire {
+  uint32_t kind, mode, uid, gid;
+};
 
 struct Header {
   uint8_t kind;
@@ -42,7 +50,21 @@ void send_wait_status(int fd, int status) {
   send(fd, kStatus, &v, sizeof v);
 }
 
-void send_mountpoints(int fd, const Mountpoints& m) { send(fd, kMountpoints, &m, sizeof m); }
+void send_mountpoints(int fd, const Mountpoints& m) {
+  MountpointsWire w{m.created, m.etc_mode, m.etc_uid, m.etc_gid};
+  send(fd, kMountpoints, &w, sizeof w);
+}
+
+void send_mount_stub(int fd, const MountStub& s) {
+  static_assert(sizeof(Header) + sizeof(StubWire) + kMaxStubPath <= PIPE_BUF);
+  // Cut short, the path would name something else: what cannot be reported is not made.
+  if (s.path.size() > kMaxStubPath) throw Error("mount point path too long: " + s.path.substr(0, 64) + "...");
+  char buf[sizeof(StubWire) + kMaxStubPath];
+  StubWire w{s.kind, s.mode, s.uid, s.gid};
+  std::memcpy(buf, &w, sizeof w);
+  std::memcpy(buf + sizeof w, s.path.data(), s.path.size());
+  send(fd, kStub, buf, sizeof w + s.path.size());
+}
 
 void send_error(int fd, std::string_view message) { send(fd, kError, message.data(), message.size()); }
 
@@ -68,10 +90,23 @@ bool ReportReader::feed(std::string_view bytes, Report& report) {
       case kStatus:
         report.wait_status = int_body();
         break;
-      case kMountpoints:
-        if (body.size() != sizeof(Mountpoints)) throw Error("sandbox report: malformed message");
-        std::memcpy(&report.mountpoints, body.data(), sizeof(Mountpoints));
+      case kMountpoints: {
+        if (body.size() != sizeof(MountpointsWire)) throw Error("sandbox report: malformed message");
+        MountpointsWire w;
+        std::memcpy(&w, body.data(), sizeof w);
+        report.mountpoints.created = w.created;
+        report.mountpoints.etc_mode = w.etc_mode;
+        report.mountpoints.etc_uid = w.etc_uid;
+        report.mountpoints.etc_gid = w.etc_gid;
         break;
+      }
+      case kStub: {
+        if (body.size() < sizeof(StubWire)) throw Error("sandbox report: malformed message");
+        StubWire w;
+        std::memcpy(&w, body.data(), sizeof w);
+        report.mountpoints.stubs.push_back({w.kind, w.mode, w.uid, w.gid, std::string(body.substr(sizeof w))});
+        break;
+      }
       case kError:
         report.error = body;
         break;

@@ -9,8 +9,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hoist::builder {
+
+// A path the sandbox made in the rootfs for a RUN mount (its mount point,
+// or a directory on the way to it), or a directory of the image that such a
+// creation copied up into the upper directory. Reported before it is made,
+// so that hoist cleans up even after a failure half-way.
+struct MountStub {
+  enum Kind : uint32_t { kCreatedDir = 1, kCreatedFile = 2, kCopiedUp = 3 };
+  uint32_t kind = kCreatedDir;
+  // kCopiedUp: the directory as it was, its ids as the sandbox sees them
+  // (rootless: ids of hoist's user namespace).
+  uint32_t mode = 0, uid = 0, gid = 0;
+  std::string path;  // absolute in the rootfs, no symlink in it
+};
+
+// The longest MountStub path one report message carries.
+inline constexpr size_t kMaxStubPath = 4000;
 
 // Mount points the sandbox created in the rootfs (so in the upper
 // directory), and the state of /etc before it touched it.
@@ -28,6 +45,7 @@ struct Mountpoints {
   uint32_t etc_mode = 0;  // of an /etc that existed
   uint32_t etc_uid = 0;
   uint32_t etc_gid = 0;
+  std::vector<MountStub> stubs;  // in the order they were made
 };
 
 struct Report {
@@ -42,7 +60,9 @@ struct Report {
 // Async-signal-safe apart from building the error text.
 void send_pid1(int fd, pid_t pid);
 void send_wait_status(int fd, int status);
-void send_mountpoints(int fd, const Mountpoints& m);
+void send_mountpoints(int fd, const Mountpoints& m);  // all but the stubs
+// Throws hoist::Error for a path longer than kMaxStubPath.
+void send_mount_stub(int fd, const MountStub& s);
 void send_error(int fd, std::string_view message);
 
 // Receiver side: feed bytes as they arrive; complete messages update `report`.

@@ -29,6 +29,9 @@ struct BuildEnv {
   std::string filename;  // of the Dockerfile, for errors
   std::string work_dir;  // this build's scratch space, on the layer cache's filesystem
   std::string created;   // RFC 3339 time for `created` and history entries
+  // The one layer directory of the stage or image `from` names, for RUN
+  // --mount=type=bind,from=...; nullopt when it has several layers.
+  std::function<std::optional<std::string>(const std::string& from)> from_root;
 
   // The build context; an empty directory when there is none (a Dockerfile on stdin).
   std::string context_dir() const;

@@ -21,7 +21,7 @@ namespace {
 struct Opts {
   std::string context, file, target, platform, network = "host", compression = "gzip", format = "oci";
   std::string iidfile, digestfile, progress = "auto";
-  std::vector<std::string> tags, build_args, labels, outputs;
+  std::vector<std::string> tags, build_args, labels, outputs, secrets;
   std::optional<int64_t> timestamp;
   bool dry_run = false, json = false, no_cache = false, pull = false, push = false, quiet = false;
 };
@@ -122,6 +122,14 @@ void run_build(Globals& g, const Opts& o) {
   opts.docker_format = o.format == "docker";
   opts.network = o.network == "none" ? builder::NetworkMode::None : builder::NetworkMode::Host;
   opts.no_cache = o.no_cache;
+  // Secret values given through the environment wait in private files, removed with the build.
+  std::unique_ptr<fs::TempDir> secret_dir;
+  if (!o.secrets.empty()) {
+    std::string tmp = g.open_store().root() + "/tmp";
+    fs::mkdir_p(tmp, 0700);
+    secret_dir = std::make_unique<fs::TempDir>(tmp, "secrets-");
+    for (auto& spec : o.secrets) opts.secrets.insert(builder::parse_secret_flag(spec, secret_dir->path()));
+  }
   if (!o.quiet)
     opts.log = [](std::string_view s) {
       std::fwrite(s.data(), 1, s.size(), stdout);
@@ -163,6 +171,8 @@ void register_build(CLI::App& app, Globals& g) {
   cmd->add_option("--target", o->target, "Build up to this stage");
   cmd->add_option("--platform", o->platform, "Target platform, os/arch[/variant] (default: this machine)");
   cmd->add_option("--label", o->labels, "Set a label on the image, K=V")->allow_extra_args(false);
+  cmd->add_option("--secret", o->secrets, "A secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-cache", o->no_cache, "Run every step again instead of reusing earlier results");
   cmd->add_flag("--pull", o->pull, "Look up base images in their registry even when the store has them");
   cmd->add_option("--network", o->network, "Network of RUN steps: host (default) or none");

@@ -19,6 +19,8 @@ std::string sent_bytes() {
   m.created = Mountpoints::kEtc | Mountpoints::kHosts;
   m.etc_mode = 0755;
   send_mountpoints(fds[1], m);
+  send_mount_stub(fds[1], {MountStub::kCopiedUp, 0750, 1, 2, "/usr"});
+  send_mount_stub(fds[1], {MountStub::kCreatedFile, 0, 0, 0, "/usr/" + std::string(kMaxStubPath - 5, 'x')});
   send_error(fds[1], "mount overlay on /x: Invalid argument");
   send_wait_status(fds[1], 127 << 8);
   ::close(fds[1]);
@@ -45,8 +47,27 @@ TEST(SandboxReport, RoundTripsWhateverTheChunking) {
     EXPECT_EQ(r.wait_status, 127 << 8);
     EXPECT_EQ(r.mountpoints.created, Mountpoints::kEtc | Mountpoints::kHosts);
     EXPECT_EQ(r.mountpoints.etc_mode, 0755u);
+    ASSERT_EQ(r.mountpoints.stubs.size(), 2u);
+    EXPECT_EQ(r.mountpoints.stubs[0].kind, MountStub::kCopiedUp);
+    EXPECT_EQ(r.mountpoints.stubs[0].mode, 0750u);
+    EXPECT_EQ(r.mountpoints.stubs[0].uid, 1u);
+    EXPECT_EQ(r.mountpoints.stubs[0].gid, 2u);
+    EXPECT_EQ(r.mountpoints.stubs[0].path, "/usr");
+    EXPECT_EQ(r.mountpoints.stubs[1].kind, MountStub::kCreatedFile);
+    EXPECT_EQ(r.mountpoints.stubs[1].path.size(), kMaxStubPath) << "the longest path arrives whole";
     EXPECT_EQ(r.error, "mount overlay on /x: Invalid argument");
   }
+}
+
+TEST(SandboxReport, AStubPathTooLongForOneMessageIsRefused) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  MountStub s{MountStub::kCreatedDir, 0, 0, 0, "/" + std::string(kMaxStubPath, 'x')};
+  EXPECT_THROW(send_mount_stub(fds[1], s), Error);
+  ::close(fds[1]);
+  char c;
+  EXPECT_EQ(::read(fds[0], &c, 1), 0) << "nothing was sent";
+  ::close(fds[0]);
 }
 
 TEST(SandboxReport, TruncatedStreamIsAnError) {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# RUN --mount as a user runs it: a cache directory that survives builds, a
+# tmpfs, a read-only bind of the context, and a secret (file and env) whose
+# value reaches the RUN but never a layer, the history, the cache or the
+# store; mount points leave nothing in the image.
+source "$(dirname "$0")/lib.sh"
+
+export HOIST_ROOT=$WORK/root
+"$HOIST_SOURCE_DIR/samples/make-base.sh" "$HOIST" >/dev/null
+ctx=$WORK/ctx
+mkdir -p "$ctx/data"
+echo from-context >"$ctx/data/f.txt"
+secret_value="hoist-e2e-secret-$RANDOM$RANDOM"
+printf '%s' "$secret_value" >"$WORK/token"
+cat >"$ctx/Dockerfile" <<'DF'
+FROM sample/busybox
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && cat /var/cache/app/log > /runs
+RUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data/f.txt > /from-bind
+RUN --mount=type=bind,source=data,target=/mnt/data echo x > /mnt/data/new || echo refused > /bind-write
+RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/y && ls /scratch > /tmpfs-list
+RUN --mount=type=secret,id=tok,required=true wc -c < /run/secrets/tok > /secret-len && stat -c %a /run/secrets/tok > /secret-mode
+RUN --mount=type=secret,id=tok,env=TOKEN echo "${#TOKEN}" > /env-len
+DF
+
+step "mounts work during the run and leave nothing behind"
+"$HOIST" build -q -t m:1 --secret "id=tok,src=$WORK/token" -o "type=local,dest=$WORK/out1" "$ctx" >/dev/null ||
+  fail "build failed"
+"$HOIST" build -q --no-cache -t m:1 --secret "id=tok,src=$WORK/token" -o "type=local,dest=$WORK/out" "$ctx" >/dev/null
+out=$WORK/out
+[ "$(cat "$out/runs" | wc -l)" = 2 ] || fail "the cache directory did not survive: $(cat "$out/runs")"
+[ "$(cat "$out/from-bind")" = from-context ] || fail "bind mount"
+[ "$(cat "$out/bind-write")" = refused ] || fail "a bind mount was writable"
+[ ! -e "$ctx/data/new" ] || fail "the RUN wrote into the build context"
+[ "$(cat "$out/tmpfs-list")" = y ] || fail "tmpfs"
+[ "$(cat "$out/secret-len")" = "${#secret_value}" ] || fail "secret file: $(cat "$out/secret-len")"
+[ "$(cat "$out/secret-mode")" = 400 ] || fail "secret mode: $(cat "$out/secret-mode")"
+[ "$(cat "$out/env-len")" = "${#secret_value}" ] || fail "secret env: $(cat "$out/env-len")"
+for p in run mnt scratch var/cache; do [ ! -e "$out/$p" ] || fail "mount point /$p left in the image"; done
+
+step "the secret's value is nowhere in the store, the cache or the history"
+"$HOIST" inspect m:1 | grep -q "$secret_value" && fail "secret in the config or history"
+for blob in "$HOIST_ROOT"/store/blobs/sha256/*; do
+  if zcat -f "$blob" 2>/dev/null | grep -qa "$secret_value"; then fail "secret in blob $blob"; fi
+done
+grep -rqa "$secret_value" "$HOIST_ROOT" --exclude-dir=store && fail "secret left under $HOIST_ROOT"
+
+step "errors"
+expect_error "secret tok is required" "$HOIST" build -q --no-cache -f "$ctx/Dockerfile" "$ctx"
+printf 'FROM sample/busybox\nRUN --mount=type=bind,source=../../etc,target=/x ls /x\n' >"$WORK/Dockerfile.escape"
+expect_error '"../../etc" not found' "$HOIST" build -q -f "$WORK/Dockerfile.escape" "$ctx"
+printf 'FROM sample/busybox\nRUN --mount=type=bind,source=data,target=/x,rw true\n' >"$WORK/Dockerfile.rw"
+expect_error "Dockerfile.rw:2: RUN --mount target=/x: read-write bind mounts are not supported" \
+  "$HOIST" build -q -f "$WORK/Dockerfile.rw" "$ctx"
+
+step "the cache-mount sample"
+first=$("$HOIST" build --no-cache -t sample/cache "$HOIST_SOURCE_DIR/samples/cache-mount")
+grep -q "cache empty" <<<"$first" || fail "first run: $first"
+second=$("$HOIST" build --no-cache -t sample/cache "$HOIST_SOURCE_DIR/samples/cache-mount")
+grep -q "cache hit" <<<"$second" || fail "second run: $second"
+echo "build_mounts_test: ok"
