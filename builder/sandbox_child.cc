@@ -24,6 +24,7 @@
 #include "builder/passwd.h"
 #include "builder/rootfs_mounts.h"
 #include "builder/sandbox_report.h"
+#include "builder/sandbox_security.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -180,11 +181,13 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     enter_root(spec.rootfs);
     mount_rootfs_extras(host, s.report_fd);
     host = HostMounts{};
+    mask_kernel_paths();
     if (spec.network == NetworkMode::None) bring_up_loopback();
     if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) throw_sys("sethostname", spec.hostname);
     ExecUser user = resolve_user(spec.user, read_if_present("/etc/passwd"), read_if_present("/etc/group"));
     fs::mkdir_p(spec.workdir, 0755);
     setup_stdio(s.output_fd);
+    drop_capabilities();
     become(user, s.setgroups_allowed);
     if (::chdir(spec.workdir.c_str()) != 0) throw_sys("chdir", spec.workdir);
     exec_command(spec);
