@@ -68,6 +68,8 @@ void run_build(Globals& g, const Opts& o) {
   if (o.network != "host" && o.network != "none" && o.network != "default")
     throw Error("invalid --network \"" + o.network + "\": want host or none");
   if (o.format != "oci" && o.format != "docker") throw Error("invalid --format \"" + o.format + "\": want oci or docker");
+  if (o.format == "docker" && o.compression == "zstd")
+    throw Error("--compression zstd needs --format oci: Docker's schema2 has no zstd layer type");
   if (o.push && tags.empty()) throw Error("--push needs at least one -t NAME to push to");
   std::vector<BuildOutput> outputs;
   for (auto& spec : o.outputs) outputs.push_back(parse_build_output(spec));

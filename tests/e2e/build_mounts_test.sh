@@ -38,10 +38,14 @@ out=$WORK/out
 for p in run mnt scratch var/cache; do [ ! -e "$out/$p" ] || fail "mount point /$p left in the image"; done
 
 step "the secret's value is nowhere in the store, the cache or the history"
-"$HOIST" inspect m:1 | grep -q "$secret_value" && fail "secret in the config or history"
+grep -q "$secret_value" <<<"$("$HOIST" inspect m:1)" && fail "secret in the config or history"
+found_bind_output=0  # proves the search reads layer contents at all
 for blob in "$HOIST_ROOT"/store/blobs/sha256/*; do
-  if zcat -f "$blob" 2>/dev/null | grep -qa "$secret_value"; then fail "secret in blob $blob"; fi
+  zcat -f "$blob" >"$WORK/blob.bin" 2>/dev/null || cp "$blob" "$WORK/blob.bin"
+  if grep -qa "$secret_value" "$WORK/blob.bin"; then fail "secret in blob $blob"; fi
+  grep -qa from-context "$WORK/blob.bin" && found_bind_output=1
 done
+[ "$found_bind_output" = 1 ] || fail "the blob search found not even the RUN's own output"
 grep -rqa "$secret_value" "$HOIST_ROOT" --exclude-dir=store && fail "secret left under $HOIST_ROOT"
 
 step "errors"

@@ -32,7 +32,7 @@ grep -qx "$REGISTRY/team/app:1@$digest" <<<"$out" || fail "no ref@digest line fo
 grep -qx "$REGISTRY/team/app:latest@$digest" <<<"$out" || fail "no ref@digest line for :latest: $out"
 [ "$(tail -1 <<<"$out")" = "$(cat "$WORK/iid")" ] || fail "the last line is not the image ID"
 grep -q $'\e' <<<"$out" && fail "control characters in --progress plain output"
-"$HOIST" images | grep -q "$REGISTRY/base/busybox" || fail "the pulled base is not in the store"
+grep -q "$REGISTRY/base/busybox" <<<"$("$HOIST" images)" || fail "the pulled base is not in the store"
 
 step "the registry has it, byte for byte"
 for tag in 1 latest; do
@@ -45,13 +45,13 @@ umoci unpack --image "$WORK/from-registry:x" "$WORK/b1" >/dev/null
 [ "$(cat "$WORK/b1/rootfs/srv/built.txt")" = built ] || fail "pushed image lacks the RUN"
 
 step "the outputs"
-skopeo inspect "oci-archive:$WORK/app-oci.tar" | grep -q "$digest" || fail "--output type=oci is not that image"
-skopeo inspect --config "docker-archive:$WORK/app-docker.tar" | grep -q '"cat"' || fail "--output type=docker unreadable"
+grep -q "$digest" <<<"$(skopeo inspect "oci-archive:$WORK/app-oci.tar")" || fail "--output type=oci is not that image"
+grep -q '"cat"' <<<"$(skopeo inspect --config "docker-archive:$WORK/app-docker.tar")" || fail "--output type=docker unreadable"
 diff <(tree_listing "$WORK/b1/rootfs") <(tree_listing "$WORK/rootfs") || fail "--output type=local differs from the image"
 
 step "a push that fails fails the build, after the image is in the store"
 expect_error "127.0.0.1:1" "$HOIST" build -q -t 127.0.0.1:1/team/app:1 --push --retry 0 "$ctx"
-"$HOIST" images | grep -q "127.0.0.1:1/team/app" || fail "the built image should still be in the store"
+grep -q "127.0.0.1:1/team/app" <<<"$("$HOIST" images)" || fail "the built image should still be in the store"
 expect_error "--push needs at least one -t" "$HOIST" build -q --push "$ctx"
 expect_error 'unknown type "tarball"' "$HOIST" build -q --output type=tarball,dest=x "$ctx"
 echo "build_push_test: ok"

@@ -55,7 +55,7 @@ PY
 step "bases: make-base.sh and make-toolchain.sh"
 "$samples/make-base.sh" "$HOIST" >/dev/null || fail "make-base.sh"
 "$samples/make-toolchain.sh" "$HOIST" >"$WORK/toolchain.out" || fail "make-toolchain.sh"
-"$HOIST" images | grep -q '^sample/toolchain ' || fail "no sample/toolchain in: $("$HOIST" images)"
+grep -q '^sample/toolchain ' <<<"$("$HOIST" images)" || fail "no sample/toolchain in: $("$HOIST" images)"
 
 step "samples/hello, with a --build-arg"
 out=$("$HOIST" build -t sample/hello --build-arg GREETING=salut -o "type=local,dest=$WORK/hello" "$samples/hello" 2>&1) ||
