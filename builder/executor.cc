@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "builder/build_cache.h"
@@ -26,6 +29,9 @@
 namespace hoist::builder {
 
 namespace {
+
+// Stages built at once when they do not need each other.
+constexpr size_t kStageJobs = 3;
 
 // Base image layers unpacked at once, as docker's 3 concurrent downloads.
 constexpr size_t kUnpackJobs = 3;
@@ -131,12 +137,70 @@ class Executor {
       if (dirs.size() != 1) return std::nullopt;
       return dirs[0];
     };
-    for (int index : plan_.order) stages_[index] = build_stage(env, plan_.stages[static_cast<size_t>(index)]);
+    build_stages(env);
     if (context_index_) context_index_->save();
     return assemble(env, stages_.at(plan_.target), plan_.stages[static_cast<size_t>(plan_.target)]);
   }
 
  private:
+  // Runs the stages of the plan, each once the stages it needs are built,
+  // several at once when they do not need each other (a few threads: each
+  // stage's steps stay in order). The first failure stops new stages from
+  // starting; the ones running finish their current step's work first.
+  void build_stages(BuildEnv& env) {
+    for (int index : plan_.order) {
+      stages_[index];  // every slot exists before threads write their own: the maps never change shape
+      keys_[index];
+    }
+    std::mutex mu;
+    std::condition_variable changed;
+    std::set<int> done, running;
+    std::vector<int> waiting = plan_.order;
+    std::optional<Error> failure;
+    std::vector<std::thread> threads;
+    auto ready = [&](int index) {
+      for (int d : plan_.stages[static_cast<size_t>(index)].depends_on)
+        if (!done.count(d)) return false;
+      return true;
+    };
+    std::unique_lock lock(mu);
+    for (;;) {
+      for (auto it = waiting.begin(); !failure && it != waiting.end() && running.size() < kStageJobs;) {
+        if (!ready(*it)) {
+          ++it;
+          continue;
+        }
+        int index = *it;
+        it = waiting.erase(it);
+        running.insert(index);
+        threads.emplace_back([&, index] {
+          std::optional<Error> error;
+          StageState result;
+          try {
+            result = build_stage(env, plan_.stages[static_cast<size_t>(index)]);
+          } catch (const Error& e) {
+            error = e;
+          } catch (const std::exception& e) {
+            error = Error(e.what());
+          }
+          std::lock_guard guard(mu);
+          if (error && !failure) failure = error;
+          if (!error) {
+            stages_[index] = std::move(result);
+            done.insert(index);
+          }
+          running.erase(index);
+          changed.notify_all();
+        });
+      }
+      if (running.empty() && (failure || waiting.empty())) break;
+      changed.wait(lock);
+    }
+    lock.unlock();
+    for (auto& t : threads) t.join();
+    if (failure) throw *failure;
+  }
+
   std::string image_key(const std::string& ref, const std::string& platform) const { return ref + "|" + platform; }
 
   oci::Platform platform_of(const std::string& text) const {
@@ -233,6 +297,7 @@ class Executor {
 
   StageState image_state(const std::string& ref, const std::string& platform) {
     LoadedImage& img = images_.at(image_key(ref, platform));
+    std::lock_guard guard(images_mu_);  // stages running at once may start from one image
     if (img.dirs.empty()) {
       auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
         return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
@@ -369,6 +434,7 @@ class Executor {
       std::string from_name, content;
       if (copy->from.empty()) {
         content = with_context(where.substr(0, where.size() - 2), [&] {
+          std::lock_guard guard(context_mu_);
           return copy_source_digest(copy_request(env, st, *copy, ""), context_index_ ? &*context_index_ : nullptr)
               .digest.str();
         });
@@ -442,6 +508,8 @@ class Executor {
   layers::LayerCache cache_;
   BuildCache steps_;
   std::optional<StatIndex> context_index_;
+  std::mutex context_mu_;  // the index is one per build, stages hash the context at once
+  std::mutex images_mu_;
   std::map<int, std::string> keys_;  // each built stage's last cache key
   BuildPlan plan_;
   std::map<std::string, LoadedImage> images_;

@@ -56,6 +56,26 @@ printf 'FROM sample/busybox\nRUN --mount=type=bind,source=data,target=/x,rw true
 expect_error "Dockerfile.rw:2: RUN --mount target=/x: read-write bind mounts are not supported" \
   "$HOIST" build -q -f "$WORK/Dockerfile.rw" "$ctx"
 
+step "independent stages run at the same time"
+# Each stage waits (bounded) for the other to show up in a shared cache
+# directory: built one after the other, the first would give up.
+id=rendezvous-$$-$RANDOM
+mkdir -p "$WORK/par"
+cat >"$WORK/par/Dockerfile" <<DF
+FROM sample/busybox AS left
+RUN --mount=type=cache,target=/c,id=$id busybox touch /c/left && i=0 && while [ ! -e /c/right ]; do i=\$((i+1)); [ \$i -lt 1200 ] || exit 7; busybox sleep 0.05; done && echo left > /done
+FROM sample/busybox AS right
+RUN --mount=type=cache,target=/c,id=$id busybox touch /c/right && i=0 && while [ ! -e /c/left ]; do i=\$((i+1)); [ \$i -lt 1200 ] || exit 7; busybox sleep 0.05; done && echo right > /done
+FROM scratch
+COPY --from=left /done /left
+COPY --from=right /done /right
+DF
+"$HOIST" build -q --no-cache -o "type=local,dest=$WORK/par-out" "$WORK/par" >/dev/null || fail "the stages did not run together"
+[ "$(cat "$WORK/par-out/left" "$WORK/par-out/right")" = "$(printf 'left\nright')" ] || fail "parallel stages' results"
+printf 'FROM sample/busybox AS bad\nRUN exit 4\nFROM sample/busybox AS good\nRUN true\nFROM scratch\nCOPY --from=bad / /\nCOPY --from=good / /\n' \
+  >"$WORK/par/Dockerfile.fail"
+expect_error "Dockerfile.fail:2: RUN failed (exit 4)" "$HOIST" build -q --no-cache -f "$WORK/par/Dockerfile.fail" "$WORK/par"
+
 step "the cache-mount sample"
 first=$("$HOIST" build --no-cache -t sample/cache "$HOIST_SOURCE_DIR/samples/cache-mount")
 grep -q "cache empty" <<<"$first" || fail "first run: $first"
