@@ -13,6 +13,10 @@ namespace hoist::builder {
 
 namespace {
 
+bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+}  // namespace
+
 // A file of the image, looked up inside its root (an image's symlinks
 // never lead out of it); nullopt when it is not there.
 std::optional<std::string> read_image_file(const std::string& root, const std::string& dir, const std::string& name) {
@@ -23,10 +27,6 @@ std::optional<std::string> read_image_file(const std::string& root, const std::s
   if (!f.valid()) return std::nullopt;
   return fs::read_file("/proc/self/fd/" + std::to_string(f.get()));
 }
-
-bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
-}  // namespace
 
 CopyRequest copy_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name) {
   CopyRequest req;

@@ -21,6 +21,10 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
 // be set), for the cache's digest of what it copies.
 CopyRequest copy_request(const BuildEnv& env, const StageState& stage, const CopyCmd& cmd, const std::string& from_name);
 
+// A file of the image whose root is `root` (e.g. "etc", "passwd"), looked up
+// inside it (an image's symlinks never lead out); nullopt when missing.
+std::optional<std::string> read_image_file(const std::string& root, const std::string& dir, const std::string& name);
+
 // --chown's owner: a name or id, optionally ":group"; without a group the
 // gid is the uid, as docker documents. Names are looked up in the image's
 // /etc/passwd and /etc/group (their contents, nullopt when missing).

@@ -20,6 +20,7 @@
 #include "builder/run_step.h"
 #include "builder/stage_state.h"
 #include "builder/stat_index.h"
+#include "builder/workdir_step.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "layers/stream.h"
@@ -453,6 +454,20 @@ class Executor {
       return cached_step(env, st, key, step.display, [&] { copy_step(env, st, step, from, from_name); });
     }
     if (std::holds_alternative<ArgCmd>(step.expanded)) return false;  // the plan has the values
+    if (std::holds_alternative<WorkdirCmd>(step.expanded)) {
+      try {
+        apply_metadata(step.expanded, {st.config, st.cmd_set});
+      } catch (const Error& e) {
+        throw Error(where + e.describe());
+      }
+      if (st.config.config.working_dir == "/") {
+        add_empty_history(env, st, step.display);
+        return false;
+      }
+      // Its directory is made in a layer of its own when missing, as BuildKit does.
+      std::string key = step_cache_key(state_key(first, st), step.display, {});
+      return cached_step(env, st, key, step.display, [&] { workdir_step(env, st, step); });
+    }
     try {
       if (!apply_metadata(step.expanded, {st.config, st.cmd_set}))
         throw Error(step.instruction.keyword + " cannot be executed here");
