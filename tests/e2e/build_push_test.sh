@@ -44,6 +44,15 @@ umoci unpack --image "$WORK/from-registry:x" "$WORK/b1" >/dev/null
 [ "$(cat "$WORK/b1/rootfs/srv/payload.txt")" = payload ] || fail "pushed image lacks the COPY"
 [ "$(cat "$WORK/b1/rootfs/srv/built.txt")" = built ] || fail "pushed image lacks the RUN"
 
+step "an independent client runs it: buildah from + buildah run"
+bstore=$WORK/buildah
+at_exit "buildah --root $bstore --runroot $bstore-run --storage-driver vfs rm -a >/dev/null 2>&1; buildah --root $bstore --runroot $bstore-run --storage-driver vfs rmi -a -f >/dev/null 2>&1"
+container=$(buildah --root "$bstore" --runroot "$bstore-run" --storage-driver vfs from --tls-verify=false -q \
+  "docker://$REGISTRY/team/app:1")
+ran=$(buildah --root "$bstore" --runroot "$bstore-run" --storage-driver vfs run --isolation chroot "$container" \
+  cat /srv/payload.txt /srv/built.txt)
+[ "$ran" = "$(printf 'payload\nbuilt')" ] || fail "buildah run printed: $ran"
+
 step "the outputs"
 grep -q "$digest" <<<"$(skopeo inspect "oci-archive:$WORK/app-oci.tar")" || fail "--output type=oci is not that image"
 grep -q '"cat"' <<<"$(skopeo inspect --config "docker-archive:$WORK/app-docker.tar")" || fail "--output type=docker unreadable"

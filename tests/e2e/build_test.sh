@@ -69,6 +69,15 @@ step "a rebuild gives the same image (reproducible with --timestamp)"
 id2=$("$HOIST" build -q -t example.com/app:2 --timestamp 1700000000 "$ctx")
 [ "$id2" = "$id" ] || fail "rebuild differs: $id2 vs $id"
 
+step "SOURCE_DATE_EPOCH: separate stores build the same digest"
+for r in a b; do
+  HOIST_ROOT=$WORK/repro-$r "$HOIST" import "$base" sample/busybox:latest --timestamp 1700000000 >/dev/null
+  SOURCE_DATE_EPOCH=1700000000 HOIST_ROOT=$WORK/repro-$r "$HOIST" build -q -t repro:1 --digestfile "$WORK/repro-$r.digest" \
+    "$ctx" >/dev/null
+done
+[ "$(cat "$WORK/repro-a.digest")" = "$(cat "$WORK/repro-b.digest")" ] ||
+  fail "SOURCE_DATE_EPOCH builds differ: $(cat "$WORK/repro-a.digest") vs $(cat "$WORK/repro-b.digest")"
+
 step "a tar file as the context gives the same image"
 tar -C "$ctx" -czf "$WORK/ctx.tgz" .
 id3=$("$HOIST" build -q --timestamp 1700000000 "$WORK/ctx.tgz")
