@@ -70,7 +70,6 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
   std::string where = env.filename + ":" + std::to_string(step.instruction.line) + ": ";
   for (const auto& s : cmd.sources)
     if (is_url(s)) throw Error(where + "ADD " + s + ": downloading URLs is not supported by this hoist yet");
-  if (cmd.link) env.log("warning: " + where + "--link is accepted but the layer is made as without it");
 
   std::string dir = env.make_step_dir();
   std::string layer_dir = dir + "/layer";
@@ -87,7 +86,14 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
       if (!cmd.chown.empty())
         req.chown = resolve_chown(cmd.chown, read_image_file(paths[0], "etc", "passwd"),
                                   read_image_file(paths[0], "etc", "group"));
-      copy_files(req, paths[0], layer_dir);
+      // --link: the layer stands on its own, as over an empty image: parents
+      // are new directories and nothing of the image below is looked at.
+      std::string below = paths[0];
+      if (cmd.link) {
+        below = dir + "/linked-root";
+        fs::mkdir_p(below, 0755);
+      }
+      copy_files(req, below, layer_dir);
       return std::string();
     });
   } catch (const Error& e) {

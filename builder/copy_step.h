@@ -12,7 +12,8 @@
 namespace hoist::builder {
 
 // `from` is the --from stage or image (nullptr: the build context), named
-// `from_name` in errors. Throws hoist::Error "FILE:LINE: COPY ...".
+// `from_name` in errors. With --link the copy is made as over an empty
+// image (BuildKit's linked layer). Throws hoist::Error "FILE:LINE: COPY ...".
 void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
                const std::string& from_name);
 

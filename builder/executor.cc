@@ -450,7 +450,11 @@ class Executor {
         from_name = "image " + copy->from;
         content = images_.at(image_key(ref, "")).descriptor.digest.str();
       }
-      std::string key = step_cache_key(state_key(first, st), step.display, step.args, content);
+      // A --link layer does not depend on the layers below it: its key leaves
+      // them out, so it stays cached when the base image changes.
+      std::string below = copy->link ? "link " + st.config.config.working_dir + " " + st.config.config.user
+                                     : state_key(first, st);
+      std::string key = step_cache_key(below, step.display, step.args, content);
       return cached_step(env, st, key, step.display, [&] { copy_step(env, st, step, from, from_name); });
     }
     if (std::holds_alternative<ArgCmd>(step.expanded)) return false;  // the plan has the values

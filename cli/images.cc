@@ -39,7 +39,7 @@ void register_images(CLI::App& app, Globals& g) {
   cmd->add_flag("-q,--quiet", *quiet, "Only show image IDs");
   cmd->callback([quiet, &g] {
     oci::Store store = g.open_store();
-    if (!*quiet) std::printf("%-40s %-16s %-14s %-20s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    if (!*quiet) std::printf("%-40s %-16s %-14s %-23s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
     for (auto& e : store.list()) {
       std::string ref = e.annotation(oci::kRefNameAnnotation);
       std::string repo = "<none>", tag = "<none>";
@@ -62,7 +62,7 @@ void register_images(CLI::App& app, Globals& g) {
         std::printf("%s\n", short_id.c_str());
         continue;
       }
-      std::printf("%-40s %-16s %-14s %-20s %s\n", repo.c_str(), tag.c_str(), short_id.c_str(),
+      std::printf("%-40s %-16s %-14s %-23s %s\n", repo.c_str(), tag.c_str(), short_id.c_str(),
                   human_age(created).c_str(), human_size(static_cast<uint64_t>(size)).c_str());
     }
   });

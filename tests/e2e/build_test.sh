@@ -105,6 +105,19 @@ out=$("$HOIST" build --timestamp 1700000000 --build-arg X=2 "$WORK/same")
 grep -q '^\[build 3/3\] DONE' <<<"$out" || fail "the RUN that sees the changed arg should run: $out"
 grep -q '^\[2/2\] CACHED' <<<"$out" || fail "the RUN over the identical result should hit: $out"
 
+step "COPY --link: a layer of its own, still cached when the base changes"
+mkdir -p "$WORK/link"
+echo linked >"$WORK/link/f.txt"
+printf 'ARG B=sample/busybox\nFROM $B\nCOPY --link f.txt /opt/deep/f.txt\n' >"$WORK/link/Dockerfile"
+"$HOIST" build -q -t link:1 "$WORK/link" >/dev/null
+layer=$("$HOIST" save link:1 -o "$WORK/link.tar" && mkdir -p "$WORK/link-x" && tar -C "$WORK/link-x" -xf "$WORK/link.tar" &&
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$WORK/link-x/manifest.json")
+[ "$(tar -tf "$WORK/link-x/$layer" | sort | tr '\n' ' ')" = "opt/ opt/deep/ opt/deep/f.txt " ] ||
+  fail "--link layer: $(tar -tf "$WORK/link-x/$layer")"
+"$HOIST" build -q -t other-base:1 - <<<$'FROM sample/busybox\nRUN echo changed > /base-changed' >/dev/null
+out=$("$HOIST" build --build-arg B=other-base:1 -t link:2 "$WORK/link")
+grep -q '^\[2/2\] CACHED' <<<"$out" || fail "--link layer rebuilt over another base: $out"
+
 step "ONBUILD triggers of a base image run after its FROM, with the new context"
 mkdir -p "$WORK/onbuild-base" "$WORK/onbuild-app"
 printf 'FROM sample/busybox\nONBUILD COPY marker.txt /from-trigger.txt\nONBUILD RUN echo "trigger ran" > /trig\n' \
