@@ -11,12 +11,6 @@
 
 namespace hoist::builder {
 
-namespace {
-
-bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
-}  // namespace
-
 // A file of the image, looked up inside its root (an image's symlinks
 // never lead out of it); nullopt when it is not there.
 std::optional<std::string> read_image_file(const std::string& root, const std::string& dir, const std::string& name) {
@@ -65,11 +59,9 @@ Owner resolve_chown(const std::string& spec, const std::optional<std::string>& p
 }
 
 void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
-               const std::string& from_name) {
+               const std::string& from_name, const AddUrlSources* urls) {
   const auto& cmd = std::get<CopyCmd>(step.expanded);
   std::string where = env.filename + ":" + std::to_string(step.instruction.line) + ": ";
-  for (const auto& s : cmd.sources)
-    if (is_url(s)) throw Error(where + "ADD " + s + ": downloading URLs is not supported by this hoist yet");
 
   std::string dir = env.make_step_dir();
   std::string layer_dir = dir + "/layer";
@@ -93,7 +85,10 @@ void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const 
         below = dir + "/linked-root";
         fs::mkdir_p(below, 0755);
       }
-      copy_files(req, below, layer_dir);
+      if (urls)
+        copy_url_sources(*urls, below, layer_dir);
+      else
+        copy_files(req, below, layer_dir);
       return std::string();
     });
   } catch (const Error& e) {

@@ -4,6 +4,7 @@
 // stage's root filesystem, which becomes the step's layer.
 #include <string>
 
+#include "builder/add_url_source.h"
 #include "builder/build_plan.h"
 #include "builder/copy_files.h"
 #include "builder/copy_tree.h"
@@ -14,8 +15,9 @@ namespace hoist::builder {
 // `from` is the --from stage or image (nullptr: the build context), named
 // `from_name` in errors. With --link the copy is made as over an empty
 // image (BuildKit's linked layer). Throws hoist::Error "FILE:LINE: COPY ...".
+// `urls` are the step's downloaded URL sources (ADD <url>), when it has any.
 void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
-               const std::string& from_name);
+               const std::string& from_name, const AddUrlSources* urls = nullptr);
 
 // The request copy_step carries out (sources from the build context, or
 // from `from_name` when the step has --from; its source_root then still to

@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "builder/add_url.h"
+#include "builder/add_url_source.h"
 #include "builder/build_cache.h"
 #include "builder/copy_source_digest.h"
 #include "builder/copy_step.h"
@@ -421,6 +423,29 @@ class Executor {
     return step_cache_key(first, c.serialize(), {});
   }
 
+  static bool has_url_source(const CopyCmd& copy) {
+    if (!copy.add) return false;
+    for (const auto& s : copy.sources)
+      if (is_remote_url(s) || is_git_url(s)) return true;
+    return false;
+  }
+
+  // An ADD with URLs: what was downloaded (name, content, Last-Modified) and
+  // the digest of its context sources, if it has any.
+  std::string url_content(const BuildEnv& env, const StageState& st, const CopyCmd& copy, const AddUrlSources& urls) {
+    std::string text;
+    for (const auto& d : urls.downloads)
+      text += d.name + " " + d.digest.str() + " " + (d.mtime ? std::to_string(*d.mtime) : "-") + "\n";
+    CopyCmd local = copy;
+    std::erase_if(local.sources, [](const std::string& s) { return is_remote_url(s); });
+    if (!local.sources.empty()) {
+      std::lock_guard guard(context_mu_);
+      text += copy_source_digest(copy_request(env, st, local, ""), context_index_ ? &*context_index_ : nullptr)
+                  .digest.str();
+    }
+    return oci::Digest::of(text).str();
+  }
+
   // Runs one step of the stage whose first key is `first`.
   bool run_one(BuildEnv& env, StageState& st, const PlannedStep& step, const std::string& label,
                const std::string& first) {
@@ -433,7 +458,20 @@ class Executor {
       const StageState* from = nullptr;
       std::optional<StageState> image;
       std::string from_name, content;
-      if (copy->from.empty()) {
+      std::optional<AddUrlSources> urls;
+      std::string url_dir;
+      if (copy->from.empty() && has_url_source(*copy)) {
+        // Downloaded before the cache is asked: what the URLs serve now is part of the key.
+        if (!options_.http) throw Error(where + "ADD from a URL needs network access");
+        url_dir = env.make_step_dir();
+        try {
+          urls = download_url_sources(*options_.http, copy_request(env, st, *copy, ""), copy->checksum, url_dir);
+        } catch (const Error& e) {
+          env.remove_step_dir(url_dir);
+          throw Error(where + e.describe());
+        }
+        content = url_content(env, st, *copy, *urls);
+      } else if (copy->from.empty()) {
         content = with_context(where.substr(0, where.size() - 2), [&] {
           std::lock_guard guard(context_mu_);
           return copy_source_digest(copy_request(env, st, *copy, ""), context_index_ ? &*context_index_ : nullptr)
@@ -455,7 +493,16 @@ class Executor {
       std::string below = copy->link ? "link " + st.config.config.working_dir + " " + st.config.config.user
                                      : state_key(first, st);
       std::string key = step_cache_key(below, step.display, step.args, content);
-      return cached_step(env, st, key, step.display, [&] { copy_step(env, st, step, from, from_name); });
+      bool hit = false;
+      try {
+        hit = cached_step(env, st, key, step.display,
+                          [&] { copy_step(env, st, step, from, from_name, urls ? &*urls : nullptr); });
+      } catch (...) {
+        if (!url_dir.empty()) env.remove_step_dir(url_dir);
+        throw;
+      }
+      if (!url_dir.empty()) env.remove_step_dir(url_dir);
+      return hit;
     }
     if (std::holds_alternative<ArgCmd>(step.expanded)) return false;  // the plan has the values
     if (std::holds_alternative<WorkdirCmd>(step.expanded)) {

@@ -20,6 +20,10 @@
 #include "oci/platform.h"
 #include "oci/store.h"
 
+namespace hoist::publish {
+class HttpClient;
+}
+
 namespace hoist::builder {
 
 // Where FROM images (and COPY --from=<image>) come from: the local store,
@@ -44,6 +48,7 @@ struct BuildOptions {
   NetworkMode network = NetworkMode::Host;
   bool no_cache = false;
   std::map<std::string, SecretSource> secrets;  // --secret, by id, for RUN --mount=type=secret
+  publish::HttpClient* http = nullptr;          // for ADD <url>; none: such an ADD is an error
   // Progress lines and the output of RUN steps, each piece ending in '\n'.
   std::function<void(std::string_view)> log;
 };

@@ -138,6 +138,8 @@ void run_build(Globals& g, const Opts& o) {
       std::fflush(stdout);
     };
 
+  auto http = publish::make_curl_client();  // ADD <url>
+  opts.http = http.get();
   oci::Store store = g.open_store();
   StoreOrPull bases(g, store, o.pull, o.progress, o.quiet);
   builder::BuildResult r = builder::build(parsed, plan, store, bases, opts);
