@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
                    hoist::cli::register_login, hoist::cli::register_logout,
                    hoist::cli::register_copy, hoist::cli::register_manifest})
     reg(app, globals);
+  // --root is global: accepted after the subcommand too (`hoist images --root DIR`).
+  for (auto* sub : app.get_subcommands({})) sub->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,4 +11,4 @@ $sudo apt-get install -y -qq --no-install-recommends \
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev \
   docker-registry skopeo umoci oci-image-tool buildah apache2-utils busybox-static \
   clang libclang-rt-14-dev isal zstd attr bc openssl curl ca-certificates \
-  uidmap passwd python3 >/dev/null
+  uidmap passwd python3 time >/dev/null
