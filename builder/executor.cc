@@ -356,6 +356,7 @@ class Executor {
     auto label = [&](size_t n) { return "[" + name + std::to_string(n) + "/" + std::to_string(total) + "] "; };
     log(label(1) + "FROM " + s.base);
     StageState st = base_state(s);
+    st.chroot_dir.clear();  // a kept chroot rootfs belongs to the stage that made it
     std::string first = first_key(s);
     for (size_t i = 0; i < s.steps.size(); ++i) {
       const PlannedStep& step = s.steps[i];

@@ -46,6 +46,11 @@ struct BuildOptions {
   layers::Compression compression = layers::Compression::Gzip;
   bool docker_format = false;              // Docker schema2 media types instead of OCI
   NetworkMode network = NetworkMode::Host;
+  // How RUN is isolated: Overlay (namespaces + overlayfs), Chroot (a plain
+  // copy of the stage's root, scanned for changes: where overlayfs or mount
+  // namespaces are refused), or Auto: overlay, falling back to chroot the
+  // first time overlay is refused.
+  enum class Isolation { Auto, Overlay, Chroot } isolation = Isolation::Auto;
   bool no_cache = false;
   std::map<std::string, SecretSource> secrets;  // --secret, by id, for RUN --mount=type=secret
   publish::HttpClient* http = nullptr;          // for ADD <url>; none: such an ADD is an error

@@ -1,5 +1,6 @@
 #include "builder/run_step.h"
 
+#include "builder/chroot_run.h"
 #include "builder/metadata_step.h"
 #include "builder/run_mounts.h"
 #include "builder/sandbox.h"
@@ -58,6 +59,33 @@ std::vector<std::string> run_argv(const RunCmd& run, const oci::RuntimeConfig& c
 std::string describe_failure(const SandboxResult& r) {
   if (r.signal) return "signal " + std::to_string(r.signal);
   return "exit " + std::to_string(r.exit_code);
+}
+
+// Overlayfs or a mount namespace refused, as in an unprivileged container:
+// what --isolation auto falls back to chroot for.
+bool overlay_refused(const Error& e) {
+  const std::string& m = e.describe();
+  return m.find("mount overlay") != std::string::npos || m.find("unshare") != std::string::npos ||
+         m.find("make private") != std::string::npos;
+}
+
+SandboxResult run_isolated(BuildEnv& env, StageState& stage, const SandboxSpec& spec) {
+  using Isolation = BuildOptions::Isolation;
+  auto chroot = [&] {
+    if (stage.chroot_dir.empty()) stage.chroot_dir = env.make_step_dir();
+    return run_with_chroot(spec, stage.chroot_dir);
+  };
+  Isolation mode = env.options.isolation;
+  if (mode == Isolation::Chroot || (mode == Isolation::Auto && env.chroot_fallback)) return chroot();
+  if (mode == Isolation::Overlay) return run_sandboxed(spec);
+  try {
+    return run_sandboxed(spec);
+  } catch (const Error& e) {
+    if (!overlay_refused(e)) throw;
+    if (!env.chroot_fallback.exchange(true))
+      env.log("overlay isolation is not available here (" + e.describe() + "): RUN steps use --isolation chroot");
+    return chroot();
+  }
 }
 
 }  // namespace
@@ -123,7 +151,7 @@ void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const s
 
   SandboxResult result;
   try {
-    result = run_sandboxed(spec);
+    result = run_isolated(env, stage, spec);
   } catch (const Error& e) {
     env.remove_step_dir(dir);
     throw Error(where + ": RUN " + e.describe());

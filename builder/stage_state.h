@@ -2,6 +2,7 @@
 // What the executor knows about a stage while it builds it, and what the
 // step runners share: the image so far (config, layers, their unpacked
 // directories) and the build's store, layer cache and options.
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct StageState {
   std::vector<oci::Descriptor> layers;  // manifest descriptors, bottom first
   std::vector<std::string> dirs;        // their unpacked directories, bottom first
   bool cmd_set = false;                 // CMD given in this stage: a later ENTRYPOINT keeps it
+  std::string chroot_dir;               // --isolation chroot: where the stage's plain rootfs is kept between RUNs
   // The stack for an overlay mount: top first.
   std::vector<std::string> lowers() const { return {dirs.rbegin(), dirs.rend()}; }
 };
@@ -32,6 +34,8 @@ struct BuildEnv {
   // The one layer directory of the stage or image `from` names, for RUN
   // --mount=type=bind,from=...; nullopt when it has several layers.
   std::function<std::optional<std::string>(const std::string& from)> from_root;
+  // Set once overlay isolation was refused under --isolation auto: RUNs use chroot from then on.
+  std::atomic<bool> chroot_fallback{false};
 
   // The build context; an empty directory when there is none (a Dockerfile on stdin).
   std::string context_dir() const;

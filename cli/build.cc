@@ -19,7 +19,8 @@ namespace hoist::cli {
 namespace {
 
 struct Opts {
-  std::string context, file, target, platform, network = "host", compression = "gzip", format = "oci";
+  std::string context, file, target, platform, network = "host", compression = "gzip", format = "oci",
+      isolation = "auto";
   std::string iidfile, digestfile, progress = "auto";
   std::vector<std::string> tags, build_args, labels, outputs, secrets;
   std::optional<int64_t> timestamp;
@@ -123,6 +124,14 @@ void run_build(Globals& g, const Opts& o) {
   opts.compression = parse_compression(o.compression);
   opts.docker_format = o.format == "docker";
   opts.network = o.network == "none" ? builder::NetworkMode::None : builder::NetworkMode::Host;
+  if (o.isolation == "auto")
+    opts.isolation = builder::BuildOptions::Isolation::Auto;
+  else if (o.isolation == "overlay")
+    opts.isolation = builder::BuildOptions::Isolation::Overlay;
+  else if (o.isolation == "chroot")
+    opts.isolation = builder::BuildOptions::Isolation::Chroot;
+  else
+    throw Error("invalid --isolation \"" + o.isolation + "\": want auto, overlay or chroot");
   opts.no_cache = o.no_cache;
   // Secret values given through the environment wait in private files, removed with the build.
   std::unique_ptr<fs::TempDir> secret_dir;
@@ -180,6 +189,8 @@ void register_build(CLI::App& app, Globals& g) {
   cmd->add_flag("--no-cache", o->no_cache, "Run every step again instead of reusing earlier results");
   cmd->add_flag("--pull", o->pull, "Look up base images in their registry even when the store has them");
   cmd->add_option("--network", o->network, "Network of RUN steps: host (default) or none");
+  cmd->add_option("--isolation", o->isolation,
+                  "RUN isolation: auto (default: overlay, else chroot), overlay (namespaces + overlayfs) or chroot");
   cmd->add_option("--timestamp", o->timestamp, "Creation time and file time clamp, seconds since 1970 (default: SOURCE_DATE_EPOCH)");
   cmd->add_option("--compression", o->compression, "Layer compression: gzip (default) or zstd");
   cmd->add_option("--format", o->format, "Manifest and config media types: oci (default) or docker");

@@ -166,6 +166,13 @@ printf 'FROM sample/busybox\nCOPY secret.txt /\n' >"$WORK/Dockerfile.ignored"
 expect_error "secret.txt" "$HOIST" build -q -f "$WORK/Dockerfile.ignored" "$ctx"
 expect_error "nothing/here" "$HOIST" build -q - <<<'FROM 127.0.0.1:1/nothing/here'
 
+step "--isolation chroot builds the same root filesystem as overlay"
+"$HOIST" build -q --no-cache --isolation chroot -t chroot:1 -o "type=local,dest=$WORK/chroot-rootfs" "$ctx" >/dev/null ||
+  fail "--isolation chroot build failed"
+diff <(tree_listing "$rootfs") <(tree_listing "$WORK/chroot-rootfs") >"$WORK/chroot.diff" ||
+  fail "chroot and overlay trees differ: $(cat "$WORK/chroot.diff")"
+expect_error 'invalid --isolation "vm"' "$HOIST" build -q --isolation vm "$ctx"
+
 step "--format docker and --compression zstd"
 "$HOIST" build -q --format docker -t fmt:docker "$ctx" >/dev/null
 docker_manifest=$("$HOIST" inspect fmt:docker)
