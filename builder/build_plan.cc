@@ -157,14 +157,14 @@ struct Planner {
           } catch (const Error& e) {
             fail(ins.line, "FROM " + s.base + ": " + e.describe());
           }
-          if (opts.base_env)
-            for (auto& kv : opts.base_env(s.base, s.platform)) {
-              auto eq = kv.find('=');
-              if (eq != std::string::npos && eq > 0) scope.set_env(kv.substr(0, eq), kv.substr(eq + 1));
-            }
         } else {
           s.base = "scratch";
         }
+        if (s.base_stage < 0 && opts.base_env)
+          for (auto& kv : opts.base_env(s.base, s.platform)) {
+            auto eq = kv.find('=');
+            if (eq != std::string::npos && eq > 0) scope.set_env(kv.substr(0, eq), kv.substr(eq + 1));
+          }
         std::vector<std::string> triggers = onbuild_triggers(s);
         plan.stages.push_back(std::move(s));
         stage = &plan.stages.back();

@@ -21,9 +21,10 @@ struct PlanOptions {
   std::string target;                             // --target; "" = the last stage
   oci::Platform target_platform;                  // TARGETPLATFORM & co.; default: host
   oci::Platform build_platform;                   // BUILDPLATFORM & co.; default: host
-  // The Env ("K=V") of the image a stage starts FROM (a normalised reference,
-  // and the stage's expanded --platform), which later words of the stage see
-  // as docker does (`WORKDIR $HOME`). Unset or returning nothing: no variables.
+  // The Env ("K=V") of the image a stage starts FROM (a normalised reference
+  // or "scratch", and the stage's expanded --platform), which later words of
+  // the stage see as docker does (`WORKDIR $HOME`, and the default PATH a
+  // stage gets when its base sets none). Unset or returning nothing: no variables.
   std::function<std::vector<std::string>(const std::string& image, const std::string& platform)> base_env;
   // The ONBUILD triggers of that image, which docker runs right after the
   // FROM (as do the ONBUILD instructions of a stage that another stage starts FROM).

@@ -187,7 +187,12 @@ void copy_files(const CopyRequest& req, const std::string& image_root, const std
     return t;
   };
 
+  const CopySource* previous = nullptr;
   for (const auto& item : items) {
+    // BuildKit copies each source argument with a copier of its own: files
+    // hardlinked in the context stay linked within one source, not across two.
+    if (item.source != previous) copier.forget_links();
+    previous = item.source;
     if (item.source->heredoc) {
       PathParts t = file_target(item.source->path);
       if (t.empty()) throw Error(req.keyword + " destination " + req.dest + " is the root directory");

@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
 #include "builder/chmod_mode.h"
+#include "builder/entry_copy.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -15,6 +17,14 @@
 namespace hoist::builder {
 
 namespace {
+
+// The source's extended attributes (BuildKit sends them with the context
+// and copies them), set after the chown that would clear security.capability.
+// Overlay bookkeeping is never copied.
+void copy_xattrs(int src_dir, const std::string& name, int dst_fd, const std::string& what) {
+  for (const auto& [key, value] : read_xattrs_at(src_dir, name, what))
+    if (::fsetxattr(dst_fd, key.c_str(), value.data(), value.size(), 0) != 0) throw_sys("set xattr " + key + " on", what);
+}
 
 using layers::PathParts;
 
@@ -158,6 +168,7 @@ size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct s
       return 0;
     }
     apply_owner_mode(d.get(), st, what);
+    copy_xattrs(src_dir, name, d.get(), what);
     dir_times_.emplace_back(dst, st.st_mtim);
     return kept + 1;
   }
@@ -203,6 +214,7 @@ size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct s
   if (!fd.valid()) throw_sys("create", what);
   copy_bytes(in.get(), fd.get(), what);
   apply_owner_mode(fd.get(), st, what);
+  copy_xattrs(src_dir, name, fd.get(), what);
   if (::futimens(fd.get(), times) != 0) throw_sys("utimes", what);
   return 1;
 }

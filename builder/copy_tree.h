@@ -59,6 +59,8 @@ class TreeCopier {
   void write_file(const layers::PathParts& dst, const std::string& body, int image_dir);
 
   DirTimes& dir_times() { return dir_times_; }
+  // Files copied from here on are not hardlinked to those copied before.
+  void forget_links() { links_.clear(); }
 
  private:
   // Returns how many entries were kept (for an excluded directory that stays

@@ -116,8 +116,11 @@ class Executor {
     // Planned again now that the base images' Env (`WORKDIR $HOME` sees it)
     // and ONBUILD triggers are known; a trigger may COPY --from another image.
     plan_options_.base_env = [&](const std::string& image, const std::string& platform) {
+      oci::RuntimeConfig c;
       auto it = images_.find(image_key(image, platform));
-      return it == images_.end() ? std::vector<std::string>{} : it->second.config.config.env;
+      if (it != images_.end()) c = it->second.config.config;
+      with_default_path(c);  // the stage's steps see it, as its RUNs do
+      return c.env;
     };
     plan_options_.base_onbuild = [&](const std::string& image, const std::string& platform) {
       auto it = images_.find(image_key(image, platform));

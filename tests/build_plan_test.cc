@@ -152,12 +152,13 @@ TEST(BuildPlan, BaseImageEnvIsSeenByLaterWords) {
   std::vector<std::string> asked;
   o.base_env = [&](const std::string& image, const std::string& platform) {
     asked.push_back(image + "|" + platform);
+    if (image == "scratch") return std::vector<std::string>{"PATH=/default"};
     return std::vector<std::string>{"HOME=/home/app", "broken", "=x"};
   };
-  auto p = plan("FROM --platform=linux/amd64 alpine\nWORKDIR $HOME/src\nFROM scratch\nWORKDIR ${HOME:-none}\n", o);
+  auto p = plan("FROM --platform=linux/amd64 alpine\nWORKDIR $HOME/src\nFROM scratch\nWORKDIR ${HOME:-none}$PATH\n", o);
   EXPECT_EQ(displays(p.stages[0]), std::vector<std::string>{"WORKDIR /home/app/src"});
-  EXPECT_EQ(displays(p.stages[1]), std::vector<std::string>{"WORKDIR none"});  // scratch has no image to ask
-  EXPECT_EQ(asked, std::vector<std::string>{"docker.io/library/alpine:latest|linux/amd64"});
+  EXPECT_EQ(displays(p.stages[1]), std::vector<std::string>{"WORKDIR none/default"});
+  EXPECT_EQ(asked, (std::vector<std::string>{"docker.io/library/alpine:latest|linux/amd64", "scratch|"}));
 }
 
 TEST(BuildPlan, StepsCarryTheBuildArgsInScope) {
