@@ -10,6 +10,7 @@
 
 #include "builder/chroot_sandbox.h"
 #include "builder/rootfs_materialize.h"
+#include "builder/sandbox_process.h"
 #include "builder/snapshot.h"
 #include "builder/tree_diff.h"
 #include "common/error.h"
@@ -25,16 +26,6 @@ namespace {
 // What the sandbox mounts over for the run: an overlay RUN cannot change
 // them in the image, so neither does a chroot one.
 const std::vector<std::string> kMountedOver = {"dev", "proc", "sys", "etc/resolv.conf", "etc/hosts", "etc/hostname"};
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe(const char* what) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("pipe", what);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 // A directory as the layer cache holds it: renaming it (adopt) keeps the
 // inode and birth time, and no other directory gets both again, which an

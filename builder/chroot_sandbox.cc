@@ -14,6 +14,7 @@
 #include "builder/chroot_child.h"
 #include "builder/interrupt_guard.h"
 #include "builder/mountpoints.h"
+#include "builder/sandbox_process.h"
 #include "builder/sandbox_report.h"
 #include "common/child_process.h"
 #include "common/error.h"
@@ -23,35 +24,6 @@
 namespace hoist::builder {
 
 namespace {
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe(const char* what) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("pipe", what);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-// Whatever leaves run_chroot (an exception from the output callback
-// included), the command is killed and the helper reaped.
-class Helper : public ChildProcess {
- public:
-  using ChildProcess::ChildProcess;
-  ~Helper() {
-    if (pid() > 0 && command_ > 0) ::kill(command_, SIGKILL);
-  }
-  void set_command(pid_t p) { command_ = p; }
-
- private:
-  pid_t command_ = -1;
-};
-
-std::string describe_status(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "exit " + std::to_string(WEXITSTATUS(status));
-}
 
 std::string absolute(const std::string& dir) {
   char* real = ::realpath(dir.c_str(), nullptr);
@@ -107,7 +79,7 @@ SandboxResult run_chroot(const SandboxSpec& spec, const std::string& rootfs_dir)
   pid_t pid = ::fork();
   if (pid < 0) throw_sys("fork", "chroot helper");
   if (pid == 0) run_chroot_helper(setup);
-  Helper helper(pid);
+  SandboxHelper helper(pid);
   if (userns) with_context("chroot run", [&] { userns->parent_side(pid, *id_map); });
   report.write.reset();
   output.write.reset();

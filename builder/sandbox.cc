@@ -12,6 +12,7 @@
 #include "builder/interrupt_guard.h"
 #include "builder/mountpoints.h"
 #include "builder/sandbox_child.h"
+#include "builder/sandbox_process.h"
 #include "builder/sandbox_report.h"
 #include "common/child_process.h"
 #include "common/error.h"
@@ -21,37 +22,6 @@
 namespace hoist::builder {
 
 namespace {
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe(const char* what) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("pipe", what);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-// Whatever leaves run_sandboxed (an exception from the output callback
-// included), the sandbox is killed and the helper reaped: no process of it
-// outlives the call.
-class Helper : public ChildProcess {
- public:
-  using ChildProcess::ChildProcess;
-  // The helper's death kills PID 1 too (parent-death signal); PID 1 goes first all the same.
-  ~Helper() {
-    if (pid() > 0 && pid1_ > 0) ::kill(pid1_, SIGKILL);
-  }
-  void set_pid1(pid_t p) { pid1_ = p; }
-
- private:
-  pid_t pid1_ = -1;
-};
-
-std::string describe_status(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "exit " + std::to_string(WEXITSTATUS(status));
-}
 
 void validate(const SandboxSpec& spec) {
   if (spec.argv.empty()) throw Error("sandbox: no command to run");
@@ -92,7 +62,7 @@ SandboxResult run_sandboxed(const SandboxSpec& spec) {
   pid_t pid = ::fork();
   if (pid < 0) throw_sys("fork", "sandbox helper");
   if (pid == 0) run_sandbox_helper(setup);
-  Helper helper(pid);
+  SandboxHelper helper(pid);
   // A helper that failed before unsharing says why on the report pipe.
   if (userns) with_context("sandbox", [&] { userns->parent_side(pid, *id_map); });
   report.write.reset();
@@ -121,7 +91,7 @@ SandboxResult run_sandboxed(const SandboxSpec& spec) {
         --open;
       } else if (p.fd == report.read.get()) {
         if (reader.feed(std::string_view(buf, static_cast<size_t>(n)), r)) {
-          helper.set_pid1(*r.pid1);
+          helper.set_command(*r.pid1);
           guard.watch(*r.pid1);
         }
       } else {
