@@ -26,10 +26,9 @@ bool is_layer(std::string_view mt) {
 }
 
 std::string layer_type(std::string_view compression, bool docker) {
-  if (docker) return std::string(compression == "zstd" ? kDockerLayerZstd : kDockerLayerGzip);
-  if (compression == "gzip") return std::string(kOciLayerGzip);
-  if (compression == "zstd") return std::string(kOciLayerZstd);
-  return std::string(kOciLayer);
+  if (compression == "gzip") return std::string(docker ? kDockerLayerGzip : kOciLayerGzip);
+  if (compression == "zstd") return std::string(docker ? kDockerLayerZstd : kOciLayerZstd);
+  return std::string(docker ? kDockerLayer : kOciLayer);
 }
 
 }  // namespace hoist::oci::media

@@ -61,6 +61,10 @@ TEST(MediaTypes, Classification) {
   EXPECT_EQ(detect_media_type(R"({"schemaVersion":2,"manifests":[]})"), media::kOciIndex);
   EXPECT_EQ(detect_media_type(kManifest), media::kOciManifest);
   EXPECT_EQ(media::layer_type("zstd", false), media::kOciLayerZstd);
+  EXPECT_EQ(media::layer_type("gzip", true), media::kDockerLayerGzip);
+  // An uncompressed layer (e.g. loaded from a docker-archive) keeps a type that says so.
+  EXPECT_EQ(media::layer_type("none", true), media::kDockerLayer);
+  EXPECT_EQ(media::layer_type("none", false), media::kOciLayer);
 }
 
 TEST(Describe, HashesExactBytes) {
