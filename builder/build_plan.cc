@@ -366,6 +366,17 @@ std::string command_text(const CommandLine& c) {
 
 }  // namespace
 
+int stage_index(const BuildPlan& plan, const std::string& name) {
+  std::string n = lower(name);
+  for (const auto& s : plan.stages)
+    if (!s.name.empty() && s.name == n) return s.index;
+  if (!n.empty() && n.size() < 6 && std::all_of(n.begin(), n.end(), ::isdigit)) {
+    int i = std::stoi(n);
+    if (i < static_cast<int>(plan.stages.size())) return i;
+  }
+  return -1;
+}
+
 std::string describe(const std::string& keyword, const Command& cmd) {
   std::string out = keyword;
   auto add = [&](const std::string& s) {

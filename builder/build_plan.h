@@ -62,6 +62,10 @@ struct BuildPlan {
 // unknown --target, a stage that needs itself, or a Dockerfile with no FROM first.
 BuildPlan make_plan(const ParseResult& parsed, const PlanOptions& options);
 
+// The stage `name` (a COPY --from or mount from=) refers to, by AS name or
+// index, or -1 when it names an image.
+int stage_index(const BuildPlan& plan, const std::string& name);
+
 // One instruction as a Dockerfile line (after expansion, for the plan and logs).
 std::string describe(const std::string& keyword, const Command& command);
 

@@ -61,7 +61,7 @@ Owner resolve_chown(const std::string& spec, const std::optional<std::string>& p
 void copy_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const StageState* from,
                const std::string& from_name, const AddUrlSources* urls) {
   const auto& cmd = std::get<CopyCmd>(step.expanded);
-  std::string where = env.filename + ":" + std::to_string(step.instruction.line) + ": ";
+  std::string where = env.where(step);
 
   std::string dir = env.make_step_dir();
   std::string layer_dir = dir + "/layer";

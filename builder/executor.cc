@@ -46,23 +46,6 @@ void with_default_path(oci::RuntimeConfig& config) {
   config.env.insert(config.env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The stage a COPY --from names (by AS name or index), or -1 for an image.
-int stage_named(const BuildPlan& plan, const std::string& name) {
-  std::string n = lower(name);
-  for (const auto& s : plan.stages)
-    if (!s.name.empty() && s.name == n) return s.index;
-  if (!n.empty() && n.size() < 6 && std::all_of(n.begin(), n.end(), ::isdigit)) {
-    int i = std::stoi(n);
-    if (i < static_cast<int>(plan.stages.size())) return i;
-  }
-  return -1;
-}
-
 // The layer media type of `type`'s compression in the family the image is written in.
 std::string layer_media_type(const std::string& type, bool docker) {
   std::string_view t = oci::media::strip_parameters(type);
@@ -134,7 +117,7 @@ class Executor {
     int64_t now = options_.timestamp ? *options_.timestamp : static_cast<int64_t>(::time(nullptr));
     BuildEnv env{store_, cache_, options_, plan_options_.filename, work.path(), oci::format_rfc3339(now), {}};
     env.from_root = [&](const std::string& from) -> std::optional<std::string> {
-      int index = stage_named(plan_, from);
+      int index = stage_index(plan_, from);
       std::vector<std::string> dirs;
       if (index >= 0)
         dirs = stages_.at(index).dirs;
@@ -241,7 +224,7 @@ class Executor {
           }
         }
         for (const auto& from : froms) {
-          if (from.empty() || stage_named(plan_, from) >= 0) continue;
+          if (from.empty() || stage_index(plan_, from) >= 0) continue;
           std::string ref;
           try {
             ref = publish::parse_docker_ref(from).str();
@@ -271,6 +254,13 @@ class Executor {
       throw Error("image " + manifest.digest.str() + " has " + std::to_string(img.manifest.layers.size()) +
                   " layers but " + std::to_string(img.config.diff_ids.size()) + " diff_ids");
     return img;
+  }
+
+  // Layer blobs come from the local store (pulled or built there first).
+  layers::BlobOpener store_blobs() const {
+    return [this](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
+      return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
+    };
   }
 
   // The image's layers unpacked into the layer cache, a few at once (each is
@@ -304,12 +294,7 @@ class Executor {
   StageState image_state(const std::string& ref, const std::string& platform) {
     LoadedImage& img = images_.at(image_key(ref, platform));
     std::lock_guard guard(images_mu_);  // stages running at once may start from one image
-    if (img.dirs.empty()) {
-      auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
-        return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
-      };
-      img.dirs = unpack_all(img, open);
-    }
+    if (img.dirs.empty()) img.dirs = unpack_all(img, store_blobs());
     StageState st;
     st.config = img.config;
     st.layers = img.manifest.layers;
@@ -390,10 +375,7 @@ class Executor {
         h.created_by = history;
         h.comment = "hoist";
         if (hit->layer) {
-          auto open = [&](const oci::Descriptor& d) -> std::unique_ptr<layers::Reader> {
-            return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
-          };
-          st.dirs.push_back(cache_.ensure(*hit->layer, hit->diff_id, open));
+          st.dirs.push_back(cache_.ensure(*hit->layer, hit->diff_id, store_blobs()));
           st.layers.push_back(*hit->layer);
           st.config.diff_ids.push_back(hit->diff_id);
         } else {
@@ -453,7 +435,7 @@ class Executor {
   // Runs one step of the stage whose first key is `first`.
   bool run_one(BuildEnv& env, StageState& st, const PlannedStep& step, const std::string& label,
                const std::string& first) {
-    std::string where = plan_options_.filename + ":" + std::to_string(step.instruction.line) + ": ";
+    std::string where = env.where(step);
     if (std::holds_alternative<RunCmd>(step.expanded)) {
       std::string key = step_cache_key(state_key(first, st), step.display, step.args);
       return cached_step(env, st, key, run_history(st, step), [&] { run_step(env, st, step, label); });
@@ -481,7 +463,7 @@ class Executor {
           return copy_source_digest(copy_request(env, st, *copy, ""), context_index_ ? &*context_index_ : nullptr)
               .digest.str();
         });
-      } else if (int index = stage_named(plan_, copy->from); index >= 0) {
+      } else if (int index = stage_index(plan_, copy->from); index >= 0) {
         from = &stages_.at(index);
         from_name = "stage " + copy->from;
         content = keys_.at(index);

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "builder/copy_resolve.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/fs.h"
@@ -17,27 +18,12 @@ namespace {
 
 // The host path of `path` inside `root`, every symlink resolved inside the
 // root (the mount must not reach past it), for the sandbox to bind.
-std::string confined_host_path(const std::string& root, const std::string& path, const std::string& what,
-                               int links_left = layers::kMaxSymlinks) {
-  layers::ConfinedRoot r(root);
-  layers::PathParts parts = layers::clean_path(path);
-  UniqueFd fd;
-  if (parts.empty()) {
-    fd.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  } else {
-    UniqueFd parent = r.open_dir(parts, parts.size() - 1);
-    if (parent.valid()) fd.reset(::openat(parent.get(), parts.back().c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    struct stat st;
-    if (fd.valid() && ::fstatat(fd.get(), "", &st, AT_EMPTY_PATH) == 0 && S_ISLNK(st.st_mode)) {
-      // Followed as inside a chroot at `root`: an absolute target restarts there, `..` stops there.
-      if (links_left == 0) throw Error(what + ": \"" + path + "\": too many levels of symbolic links");
-      std::string target = fs::read_link_at(parent.get(), parts.back(), what);
-      std::string next = target.starts_with("/") ? target : layers::join_path(parts, parts.size() - 1) + "/" + target;
-      return confined_host_path(root, next, what, links_left - 1);
-    }
-  }
-  if (!fd.valid()) throw Error(what + ": \"" + path + "\" not found");
-  return fs::read_link_at(AT_FDCWD, "/proc/self/fd/" + std::to_string(fd.get()), what);
+std::string confined_host_path(const std::string& root, const std::string& path, const std::string& what) {
+  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw_sys("open", root);
+  ResolvedPath r = resolve_in_root(fd.get(), what, layers::clean_path(path), true);
+  if (r.state != ResolvedPath::State::found) throw Error(what + ": \"" + path + "\" not found");
+  return r.parts.empty() ? root : root + "/" + layers::join_path(r.parts);
 }
 
 std::string read_env(const std::string& name) {

@@ -116,7 +116,7 @@ std::string run_history(const StageState& stage, const PlannedStep& step) {
 
 void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const std::string& label) {
   const auto& run = std::get<RunCmd>(step.expanded);
-  std::string where = env.filename + ":" + std::to_string(step.instruction.line);
+  std::string where = env.where(step);
   std::string dir = env.make_step_dir();
   std::vector<std::string> argv = run_argv(run, stage.config.config);
   SandboxSpec spec;
@@ -138,7 +138,7 @@ void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const s
     mounts.emplace(parse_run_mounts(run.mounts, spec.workdir), mc);
   } catch (const Error& e) {
     env.remove_step_dir(dir);
-    throw Error(where + ": RUN " + e.describe());
+    throw Error(where + "RUN " + e.describe());
   }
   spec.mounts = mounts->sandbox_mounts();
   for (const auto& e : mounts->env()) spec.env.push_back(e);
@@ -154,13 +154,13 @@ void run_step(BuildEnv& env, StageState& stage, const PlannedStep& step, const s
     result = run_isolated(env, stage, spec);
   } catch (const Error& e) {
     env.remove_step_dir(dir);
-    throw Error(where + ": RUN " + e.describe());
+    throw Error(where + "RUN " + e.describe());
   }
   out.flush();
   if (!result.ok() || result.interrupted) {
     env.remove_step_dir(dir);
     if (result.interrupted) throw Error("interrupted (signal " + std::to_string(result.interrupted) + ")");
-    throw Error(where + ": RUN failed (" + describe_failure(result) + "): " + step.display.substr(4));
+    throw Error(where + "RUN failed (" + describe_failure(result) + "): " + step.display.substr(4));
   }
   add_layer(env, stage, spec.layers.upper, run_created_by(argv, step.args));
   env.remove_step_dir(dir);

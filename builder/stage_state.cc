@@ -22,6 +22,10 @@ std::string BuildEnv::context_dir() const {
   return empty;
 }
 
+std::string BuildEnv::where(const PlannedStep& step) const {
+  return filename + ":" + std::to_string(step.instruction.line) + ": ";
+}
+
 layers::LayerOptions BuildEnv::layer_options() const {
   layers::LayerOptions lo;
   lo.compression = options.compression;

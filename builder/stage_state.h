@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/build_plan.h"
 #include "builder/executor.h"
 #include "layers/layer_cache.h"
 #include "layers/layer_writer.h"
@@ -44,6 +45,8 @@ struct BuildEnv {
   // Removes a step directory (as root of the user namespace when rootless).
   void remove_step_dir(const std::string& dir) const { layers.discard(dir); }
   layers::LayerOptions layer_options() const;
+  // "FILE:LINE: ", the prefix of a step's errors.
+  std::string where(const PlannedStep& step) const;
   void log(const std::string& line) const;
 };
 

@@ -60,7 +60,7 @@ void make_workdir(const std::string& image_root, const std::string& layer_dir, c
 }
 
 void workdir_step(BuildEnv& env, StageState& stage, const PlannedStep& step) {
-  std::string where = env.filename + ":" + std::to_string(step.instruction.line) + ": ";
+  std::string where = env.where(step);
   std::string dir = env.make_step_dir();
   std::string layer_dir = dir + "/layer";
   fs::mkdir_p(layer_dir, 0755);
