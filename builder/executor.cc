@@ -389,11 +389,17 @@ class Executor {
     run();
     CacheRecord r;
     r.created = st.config.history.back().created;
-    if (st.layers.size() > layers_before) {
-      r.layer = st.layers.back();
-      r.diff_id = st.config.diff_ids.back();
+    if (st.layers.size() == layers_before) {
+      steps_.record(key, r);
+      return false;
     }
-    steps_.record(key, r);
+    r.diff_id = st.config.diff_ids.back();
+    // Recorded once the blob is in the store, even when the build fails
+    // later: the steps before the failing one stay cached.
+    st.pending.back().job->on_success([this, key, r](const oci::Descriptor& layer) mutable {
+      r.layer = layer;
+      steps_.record(key, r);
+    });
     return false;
   }
 
@@ -515,7 +521,7 @@ class Executor {
     return false;
   }
 
-  BuildResult assemble(const BuildEnv& env, const StageState& st, const PlannedStage& s) {
+  BuildResult assemble(const BuildEnv& env, StageState& st, const PlannedStage& s) {
     oci::ImageConfig config = st.config;
     // Without --timestamp, the image is as new as its newest step: a fully
     // cached rebuild gives the same image ID, as with BuildKit.
@@ -537,6 +543,7 @@ class Executor {
     bool docker = options_.docker_format;
     m.media_type = std::string(docker ? oci::media::kDockerManifest : oci::media::kOciManifest);
     m.config = oci::describe(docker ? oci::media::kDockerConfig : oci::media::kOciConfig, config_bytes);
+    st.finish_layers();
     for (auto d : st.layers) {
       d.media_type = layer_media_type(d.media_type, docker);
       m.layers.push_back(d);

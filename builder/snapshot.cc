@@ -23,6 +23,16 @@ layers::LayerResult write_to_store(const std::string& upper, oci::Store& store, 
   return r;
 }
 
+class DiscardWriter : public layers::Writer {
+ public:
+  void write(const void*, size_t) override {}
+};
+
+layers::LayerResult hash_only(const std::string& upper, const layers::LayerOptions& options) {
+  DiscardWriter out;
+  return layers::write_layer_from_dir(upper, out, options);
+}
+
 // The result crosses from the user namespace's process as one line of text.
 std::string encode(const layers::LayerResult& r) {
   return r.digest.str() + " " + r.diff_id.str() + " " + std::to_string(r.size) + " " +
@@ -53,6 +63,18 @@ std::optional<layers::LayerResult> snapshot_upper(const std::string& upper, oci:
     // store's files stay the user's own.
     return decode(layers::run_in_user_namespace(layers::current_user_id_map(),
                                                 [&] { return encode(write_to_store(upper, store, options)); }));
+  });
+}
+
+std::optional<layers::LayerResult> snapshot_diff_id(const std::string& upper, layers::LayerOptions options) {
+  return with_context("snapshotting " + upper, [&]() -> std::optional<layers::LayerResult> {
+    if (upper_is_empty(upper)) return std::nullopt;
+    options.overlay_whiteouts = true;
+    options.compression = layers::Compression::None;
+    if (::geteuid() == 0) return hash_only(upper, options);
+    options.user_xattr = true;
+    return decode(
+        layers::run_in_user_namespace(layers::current_user_id_map(), [&] { return encode(hash_only(upper, options)); }));
   });
 }
 

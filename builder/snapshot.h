@@ -25,4 +25,10 @@ bool upper_is_empty(const std::string& upper);
 std::optional<layers::LayerResult> snapshot_upper(const std::string& upper, oci::Store& store,
                                                   layers::LayerOptions options);
 
+// The diffID `upper` would have as a layer (and its uncompressed size), read
+// as snapshot_upper reads it but written nowhere; nullopt when it is empty.
+// A pass over the bytes that only hashes: the build goes on with the diffID
+// while snapshot_upper compresses the same tree in the background.
+std::optional<layers::LayerResult> snapshot_diff_id(const std::string& upper, layers::LayerOptions options);
+
 }  // namespace hoist::builder

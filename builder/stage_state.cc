@@ -38,24 +38,40 @@ void BuildEnv::log(const std::string& line) const {
 }
 
 void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const std::string& created_by) {
-  std::optional<layers::LayerResult> layer = snapshot_upper(dir, env.store, env.layer_options());
-  if (!layer) {
+  std::optional<layers::LayerResult> tar = snapshot_diff_id(dir, env.layer_options());
+  if (!tar) {
     env.layers.discard(dir);
     add_empty_history(env, stage, created_by);
     return;
   }
+  // From here the tree is the cache's, read-only: the next step mounts it as
+  // a lower while the job compresses it.
+  std::string layer_dir = env.layers.adopt(tar->diff_id, dir);
   oci::Descriptor d;
   d.media_type = oci::media::layer_type(layers::compression_name(env.options.compression), env.options.docker_format);
-  d.digest = layer->digest;
-  d.size = static_cast<int64_t>(layer->size);
-  stage.dirs.push_back(env.layers.adopt(layer->diff_id, dir));
+  auto job = std::make_shared<LayerJob>(
+      [&store = env.store, layer_dir, options = env.layer_options(), diff_id = tar->diff_id, d]() mutable {
+        std::optional<layers::LayerResult> layer = snapshot_upper(layer_dir, store, options);
+        if (!layer || layer->diff_id != diff_id)
+          throw Error("layer " + layer_dir + " changed while it was compressed (expected diffID " + diff_id.str() + ")");
+        d.digest = layer->digest;
+        d.size = static_cast<int64_t>(layer->size);
+        return d;
+      });
+  stage.dirs.push_back(layer_dir);
   stage.layers.push_back(d);
-  stage.config.diff_ids.push_back(layer->diff_id);
+  stage.pending.push_back({stage.layers.size() - 1, std::move(job)});
+  stage.config.diff_ids.push_back(tar->diff_id);
   oci::HistoryEntry h;
   h.created = env.created;
   h.created_by = created_by;
   h.comment = "hoist";
   stage.config.history.push_back(h);
+}
+
+void StageState::finish_layers() {
+  for (auto& p : pending) layers.at(p.index) = p.job->get();
+  pending.clear();
 }
 
 void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by) {

@@ -3,12 +3,14 @@
 // step runners share: the image so far (config, layers, their unpacked
 // directories) and the build's store, layer cache and options.
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "builder/build_plan.h"
 #include "builder/executor.h"
+#include "builder/layer_job.h"
 #include "layers/layer_cache.h"
 #include "layers/layer_writer.h"
 #include "oci/image_config.h"
@@ -21,8 +23,18 @@ struct StageState {
   std::vector<std::string> dirs;        // their unpacked directories, bottom first
   bool cmd_set = false;                 // CMD given in this stage: a later ENTRYPOINT keeps it
   std::string chroot_dir;               // --isolation chroot: where the stage's plain rootfs is kept between RUNs
+  // Layers whose blobs are still being compressed: their descriptors in
+  // `layers` lack digest and size until finish_layers().
+  struct PendingLayer {
+    size_t index;
+    std::shared_ptr<LayerJob> job;
+  };
+  std::vector<PendingLayer> pending;
   // The stack for an overlay mount: top first.
   std::vector<std::string> lowers() const { return {dirs.rbegin(), dirs.rend()}; }
+  // Waits for the layers still compressing and fills in their descriptors;
+  // rethrows the first failure.
+  void finish_layers();
 };
 
 struct BuildEnv {
@@ -51,8 +63,9 @@ struct BuildEnv {
 };
 
 // Adds the change set in `dir` (a RUN's overlay upper or a COPY's layer
-// tree; deletions as overlay whiteouts) to the stage: a blob in the store
-// and the directory in the layer cache, with its history entry; a `dir`
+// tree; deletions as overlay whiteouts) to the stage: the directory in the
+// layer cache and its diffID at once, the compressed blob in the store by a
+// job in the background (stage.pending), with its history entry; a `dir`
 // with nothing in it adds only a history entry marked empty_layer. `dir` is
 // gone afterwards.
 void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const std::string& created_by);
