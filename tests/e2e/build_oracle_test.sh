@@ -74,6 +74,9 @@ echo wanted >"$ctx/ignored/wanted.txt"
 printf '# ignored: logs but one, a directory but one file, temp files anywhere\n*.log\n!keep.log\nignored\n!ignored/wanted.txt\n**/*.tmp\n' \
   >"$ctx/.dockerignore"
 echo utf8 >"$ctx/ünïcødé.txt"
+# A static setcap for 39-run-capability: busybox has none.
+mkdir -p "$ctx/tools"
+cc -static -O2 -o "$ctx/tools/setcap-min" "$HOIST_SOURCE_DIR/tests/e2e/helpers/setcap_min.c"
 echo xattr >"$ctx/xattr.txt"
 setfattr -n user.oracle -v kept "$ctx/xattr.txt"
 echo "gzip, but no tar" | gzip -n >"$ctx/notar.gz"
