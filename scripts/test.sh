@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 dir=${1:-build}
 scripts/build.sh "$dir"
 cd "$dir"
-ctest --output-on-failure -j"$(nproc)"
+HOIST_SUITE_GUARD=1 ctest --output-on-failure -j"$(nproc)"
