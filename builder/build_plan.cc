@@ -5,6 +5,7 @@
 #include <set>
 
 #include "builder/chmod_mode.h"
+#include "builder/secret_names.h"
 #include "builder/shell_lex.h"
 #include "common/error.h"
 #include "publish/reference.h"
@@ -189,6 +190,7 @@ struct Planner {
       if (plan.target < 0) throw Error("target stage \"" + opts.target + "\" could not be found in " + opts.filename);
     }
     order();
+    warn_secret_names();
     warn_unconsumed();
   }
 
@@ -328,6 +330,25 @@ struct Planner {
       plan.order.push_back(i);
     };
     visit(plan.target);
+  }
+
+  // BuildKit checks the ARG and ENV it dispatches: those of the stages the target needs, in file order.
+  void warn_secret_names() {
+    std::set<int> built(plan.order.begin(), plan.order.end());
+    for (const auto& s : plan.stages) {
+      if (!built.count(s.index)) continue;
+      for (const auto& st : s.steps) {
+        auto warn = [&](const char* instruction, const std::string& name) {
+          if (looks_like_secret_name(name))
+            plan.warnings.push_back("WARNING: " + secret_name_warning(instruction, name) + " (" + opts.filename + ":" +
+                                    std::to_string(st.instruction.line) + ")");
+        };
+        if (const auto* arg = std::get_if<ArgCmd>(&st.expanded))
+          for (const auto& a : arg->args) warn("ARG", a.key);
+        if (const auto* env = std::get_if<EnvCmd>(&st.expanded))
+          for (const auto& kv : env->env) warn("ENV", kv.key);
+      }
+    }
   }
 
   void warn_unconsumed() {

@@ -1,6 +1,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <iterator>
 
@@ -55,6 +56,9 @@ void register_login(CLI::App& app, Globals& g) {
   cmd->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
   add_registry_flags(cmd, g);
   cmd->callback([o, &g] {
+    // The command line is visible to every user of the machine (ps, /proc) and stays in shell history.
+    if (!o->password.empty())
+      std::fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
     if (o->password_stdin && !o->password.empty()) throw Error("--password and --password-stdin are mutually exclusive");
     if (o->password_stdin && o->username.empty()) throw Error("--password-stdin needs --username");
     std::string host = login_host(o->server);

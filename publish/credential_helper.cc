@@ -109,6 +109,30 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// Every spelling of `secret` in a message masked: as given, and as the JSON request carried it.
+std::string mask(std::string message, std::string_view secret) {
+  if (secret.empty()) return message;
+  std::vector<std::string> forms{std::string(secret)};
+  try {
+    std::string quoted = nlohmann::json(std::string(secret)).dump();
+    if (quoted.substr(1, quoted.size() - 2) != secret) forms.push_back(quoted.substr(1, quoted.size() - 2));
+  } catch (const nlohmann::json::exception&) {
+    // Not UTF-8: the request could not have been written either.
+  }
+  const std::string stars = "********";
+  for (const auto& form : forms) {
+    // Past each replacement: a secret of stars must not be found in its own mask forever.
+    for (size_t at = 0; (at = message.find(form, at)) != std::string::npos; at += stars.size())
+      message.replace(at, form.size(), stars);
+  }
+  return message;
+}
+
+// A failed `get` that printed what looks like an answer may have printed the secret in it.
+bool may_hold_credentials(std::string_view message) {
+  return message.find("\"Secret\"") != std::string_view::npos;
+}
+
 }  // namespace
 
 std::string find_executable(std::string_view name) {
@@ -260,7 +284,7 @@ CredentialHelper::CredentialHelper(std::string suffix, ProcessRunner& runner)
     : program_("docker-credential-" + std::move(suffix)), runner_(runner) {}
 
 CredentialHelper::Outcome CredentialHelper::call(const char* verb, std::string_view input,
-                                                 std::string* out) {
+                                                 std::string* out, std::string_view hidden) {
   auto r = with_context("running credential helper " + program_ + " " + verb, [&] {
     return runner_.run({program_, verb}, input);
   });
@@ -273,6 +297,8 @@ CredentialHelper::Outcome CredentialHelper::call(const char* verb, std::string_v
   std::string message = trim(r.out);
   if (message == kNotFound) return Outcome::not_found;
   if (message.empty()) message = trim(r.err);
+  message = mask(std::move(message), hidden);
+  if (may_hold_credentials(message)) message = "(its output is not shown: it may hold a secret)";
   throw Error("credential helper " + program_ + " " + verb + " failed (exit status " +
               std::to_string(r.exit_code) + ")" +
               (message.empty() ? "" : ": " + one_line(message)));
@@ -309,7 +335,7 @@ void CredentialHelper::store(const HelperCredentials& creds) {
   } catch (const nlohmann::json::exception&) {
     throw Error("credential helper " + program_ + " store: credentials are not valid UTF-8");
   }
-  if (call("store", request, nullptr) == Outcome::not_found) {
+  if (call("store", request, nullptr, creds.secret) == Outcome::not_found) {
     throw Error("credential helper " + program_ + " store failed: " + std::string(kNotFound));
   }
 }

@@ -65,7 +65,8 @@ class CredentialHelper {
 
  private:
   enum class Outcome { ok, not_found };
-  Outcome call(const char* verb, std::string_view input, std::string* out);
+  // A failure's message never shows `hidden` (the secret being stored), which a helper may echo.
+  Outcome call(const char* verb, std::string_view input, std::string* out, std::string_view hidden = {});
 
   std::string program_;
   ProcessRunner& runner_;

@@ -308,6 +308,18 @@ TEST_F(CredentialStoreTest, StoreCreatesPrivateDirectoryAndHubKey) {
   EXPECT_EQ(store.helper_for("docker.io"), "");
 }
 
+TEST_F(CredentialStoreTest, StoreIsPrivateWhateverTheUmask) {
+  // The modes are hoist's own, not a restrictive umask's doing.
+  mode_t old = ::umask(0);
+  env_.set("DOCKER_CONFIG", tmp_.path() + "/fresh/docker");
+  CredentialStore store;
+  store.store("registry.example.com", user_pass("u", "p"));
+  ::umask(old);
+  EXPECT_EQ(mode_of(tmp_.path() + "/fresh"), 0700u);
+  EXPECT_EQ(mode_of(tmp_.path() + "/fresh/docker"), 0700u);
+  EXPECT_EQ(mode_of(tmp_.path() + "/fresh/docker/config.json"), 0600u);
+}
+
 TEST_F(CredentialStoreTest, StoreWritesThroughSymlinkedConfig) {
   std::string real = tmp_.path() + "/dotfiles/docker-config.json";
   fs::mkdir_p(tmp_.path() + "/dotfiles");
@@ -434,6 +446,38 @@ TEST_F(CredentialStoreTest, HelperInvalidAnswerDoesNotLeakOutput) {
   EXPECT_NE(err.find("docker-credential-garbled get: invalid JSON answer"), std::string::npos)
       << err;
   EXPECT_EQ(err.find("sekrit"), std::string::npos);
+}
+
+TEST_F(CredentialStoreTest, FailingHelperNeverQuotesTheSecret) {
+  // A store that echoes its request (stdout, or stderr when stdout is empty) and fails.
+  write_script("echo-out", "cat\nexit 1\n");
+  write_script("echo-err", "cat >&2\nprintf 'raw %s' 'pa\"ss-sekrit' >&2\nexit 1\n");
+  // A get that prints a whole answer, then fails.
+  write_script("answers-then-fails",
+               "cat >/dev/null\necho '{\"Username\":\"u\",\"Secret\":\"get-sekrit\"}'\nexit 1\n");
+  for (const char* helper : {"echo-out", "echo-err"}) {
+    write_config(std::string(R"({"credsStore": ")") + helper + R"("})");
+    std::string err =
+        error_of([&] { CredentialStore(config()).store("registry.example.com", user_pass("alice", "pa\"ss-sekrit")); });
+    EXPECT_NE(err.find(std::string("docker-credential-") + helper + " store failed (exit status 1)"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(err.find("sekrit"), std::string::npos) << err;
+  }
+  // Echoed in a form that is not JSON, the rest of the message stays readable.
+  write_script("says-raw", "cat >/dev/null\nprintf 'cannot store raw-sekrit: vault sealed (*)'\nexit 2\n");
+  write_config(R"({"credsStore": "says-raw"})");
+  std::string err = error_of([&] { CredentialStore(config()).store("r.example.com", user_pass("a", "raw-sekrit")); });
+  EXPECT_NE(err.find("failed (exit status 2): cannot store ********: vault sealed (*)"), std::string::npos) << err;
+  // A secret its own mask contains is masked all the same, and the masking ends.
+  err = error_of([&] { CredentialStore(config()).store("r.example.com", user_pass("a", "*")); });
+  EXPECT_NE(err.find("failed (exit status 2): cannot store raw-sekrit: vault sealed (********)"), std::string::npos)
+      << err;
+
+  write_config(R"({"credsStore": "answers-then-fails"})");
+  err = error_of([&] { CredentialStore(config()).get("registry.example.com"); });
+  EXPECT_NE(err.find("docker-credential-answers-then-fails get failed (exit status 1)"), std::string::npos) << err;
+  EXPECT_EQ(err.find("sekrit"), std::string::npos) << err;
 }
 
 TEST_F(CredentialStoreTest, PodmanAuthFileIsAReadOnlyFallback) {
