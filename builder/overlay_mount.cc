@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "layers/layer_stack.h"
 
 namespace hoist::builder {
 
@@ -50,7 +51,7 @@ void mount_overlay(const OverlayDirs& dirs, const std::string& target) {
     return short_path;
   };
   OverlayDirs short_dirs;
-  for (const auto& l : dirs.lowers) short_dirs.lowers.push_back(by_fd(l));
+  for (const auto& l : layers::visible_layers(dirs.lowers)) short_dirs.lowers.push_back(by_fd(l));
   short_dirs.upper = by_fd(dirs.upper);
   short_dirs.work = by_fd(dirs.work);
   short_dirs.userxattr = dirs.userxattr;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/build_plan.h"
+#include "oci/json_text.h"
 
 namespace hoist::builder {
 
@@ -47,7 +48,7 @@ std::string plan_json(const BuildPlan& plan) {
     stages.push_back(js);
   }
   j["stages"] = stages;
-  return j.dump(2) + "\n";
+  return oci::json::dump_text(j, 2) + "\n";  // Dockerfile text may be any bytes
 }
 
 }  // namespace hoist::builder

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "layers/confined_path.h"
+#include "layers/layer_stack.h"
 
 namespace hoist::builder {
 
@@ -128,7 +129,8 @@ void materialize_rootfs(const std::vector<std::string>& lowers, const std::strin
     if (lowers.empty()) throw Error("no layers");
     if (!fs::is_empty_dir(dest)) throw Error("not an empty directory: " + dest);
     Materializer m(dest);
-    for (size_t i = 0; i < lowers.size(); ++i) m.add_layer(lowers[i], i == 0);
+    std::vector<std::string> stack = layers::visible_layers(lowers);
+    for (size_t i = 0; i < stack.size(); ++i) m.add_layer(stack[i], i == 0);
     m.finish();
   });
 }
@@ -136,7 +138,7 @@ void materialize_rootfs(const std::vector<std::string>& lowers, const std::strin
 UniqueFd open_in_layers(const std::vector<std::string>& lowers, const std::string& rel) {
   layers::PathParts parts = layers::clean_path(rel);
   if (parts.empty()) return {};
-  for (const auto& layer : lowers) {
+  for (const auto& layer : layers::visible_layers(lowers)) {
     UniqueFd dir(::open(layer.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) throw_sys("open", layer);
     bool last_layer = false;  // an opaque directory on the way hides the layers below

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <exception>
 #include <utility>
@@ -33,6 +34,31 @@ constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 Error invalid_archive(const std::string& why) { return Error("invalid archive: " + why); }
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// A name is refused, never cut short, when its path on the host (`dest`,
+// "/", the name, the NUL) is past PATH_MAX: the unpack itself works through
+// *at() calls, but the tools that later walk or remove the layer, hoist's
+// own included, take whole paths. docker and containerd, which join paths
+// the same way, fail on such names too (ENAMETOOLONG). Below `dest` the name
+// is also shorter than the container's own limit for "/" + name.
+void check_length(const PathParts& parts, size_t dest_length, const std::string& what) {
+  size_t length = parts.empty() ? 0 : parts.size() - 1;
+  for (const auto& p : parts) length += p.size();
+  if (dest_length + 1 + length + 1 > PATH_MAX)
+    throw invalid_archive(what + " is " + std::to_string(length) + " bytes: below the " +
+                          std::to_string(dest_length) + "-byte destination path that is longer than PATH_MAX (" +
+                          std::to_string(PATH_MAX) + ") allows");
+}
+
+// An archive name for a one-line message: a name thousands of bytes long is
+// shown by its start and its length.
+std::string shown_name(const char* raw) {
+  std::string name(raw);
+  if (name.size() <= 256) return "\"" + name + "\"";
+  return "\"" + name.substr(0, 96) + "...\" (" + std::to_string(name.size()) + " bytes)";
+}
+
+bool is_overlay_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(0, 0); }
 
 // The attributes of one entry, read from its header before anything is written.
 struct Meta {
@@ -240,6 +266,7 @@ void Unpacker::entry(TarSource& src, archive_entry* e) {
   try {
     ++stats.entries;
     PathParts parts = clean_path(raw);
+    check_length(parts, root_.path().size(), "name");
     // A name for the root itself ("./", "/", ".."): the root is not the
     // layer's to change, and containerd skips these the same way.
     if (parts.empty()) return;
@@ -277,7 +304,7 @@ void Unpacker::entry(TarSource& src, archive_entry* e) {
         throw invalid_archive("unsupported entry type " + std::to_string(type) + " for " + what);
     }
   } catch (Error& err) {
-    err.context(std::string("unpacking entry \"") + raw + "\"");
+    err.context("unpacking entry " + shown_name(raw));
     throw;
   }
 }
@@ -343,7 +370,8 @@ void Unpacker::make_node(int parent, const PathParts& parts, mode_t type, dev_t 
   clear_for(parent, name, false, what);
   if (::mknodat(parent, name.c_str(), type | 0600, dev) != 0) {
     if (errno == EPERM && type != AE_IFIFO)
-      throw Error("creating device node " + what + ": not permitted (device nodes need root or CAP_MKNOD)");
+      throw Error("creating device node " + what +
+                  ": not permitted (device nodes need root on the host; a user namespace cannot make them)");
     throw_sys("mknod", what);
   }
   created_.add(parent, name);
@@ -359,11 +387,16 @@ void Unpacker::make_hardlink(int parent, const PathParts& parts, const std::stri
   std::string what = where(parts);
   PathParts target = clean_path(linkname);
   if (target.empty()) throw invalid_archive("hardlink " + what + " to the root directory");
+  check_length(target, root_.path().size(), "hardlink target");
   UniqueFd tparent = root_.open_dir(target, target.size() - 1);
   struct stat st;
   if (!tparent.valid() || ::fstatat(tparent.get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     throw Error("hardlink " + what + ": target \"" + linkname + "\" not found in the layer or below");
   if (S_ISDIR(st.st_mode)) throw invalid_archive("hardlink " + what + " to directory \"" + linkname + "\"");
+  // In overlay form a whiteout is a 0/0 device: a link to it would be one
+  // more whiteout, not the file the layer names. Flattened, the file is gone.
+  if (options_.whiteouts == WhiteoutMode::Overlay && is_overlay_whiteout(st))
+    throw Error("hardlink " + what + ": target \"" + linkname + "\" is whited out by this layer");
   struct stat tdir = stat_fd(tparent.get(), what), pdir = stat_fd(parent, what);
   if (tdir.st_dev == pdir.st_dev && tdir.st_ino == pdir.st_ino && target.back() == name) return;
   clear_for(parent, name, false, what);

@@ -40,7 +40,10 @@ struct UnpackStats {
 // (`..` at the top stays there, absolute symlinks restart at `dest`), so a
 // hostile archive is written inside `dest` or refused, never outside it.
 // Entries naming `dest` itself ("./") are skipped; invalid whiteout names,
-// out-of-range device numbers and hardlinks to directories are errors.
+// out-of-range device numbers, hardlinks to directories, names and hardlink
+// targets whose path under `dest` is past PATH_MAX, and (in Overlay form)
+// hardlinks to a file this layer whited out are errors. A truncated body is an error once the bytes that
+// came are written; sparse files keep their holes.
 UnpackStats unpack_tar(Reader& tar, const std::string& dest, const UnpackOptions& options = {});
 
 }  // namespace hoist::layers

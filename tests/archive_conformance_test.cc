@@ -16,6 +16,14 @@
 //   moby changes_test.go: createSampleDir, TestChangesWithChanges, TestChangesWithChangesGH13590,
 //     TestChangesDirsMutated
 //
+// Every case runs in both of hoist's whiteout modes: Apply (the flattened
+// rootfs, what the Go tests expect) and Overlay (the layer cache's form, where
+// whiteouts are 0/0 devices and opaque directories carry an xattr). In
+// Overlay the expected trees are compared as a container would see them:
+// whiteout devices count as absent, and the layered case (moby's
+// TestApplyLayerWhiteouts) unpacks each layer into its own directory, as the
+// cache does, and lists the union overlayfs would show.
+//
 // Where hoist deliberately differs from a peer, the case says so and why.
 // The one recurring difference: moby refuses names and symlinks that climb
 // above the root; hoist, like containerd (fs.RootPath) and like the kernel's
@@ -33,6 +41,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,6 +50,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "layers/confined_path.h"
+#include "layers/unpack.h"
 #include "tests/test_support.h"
 #include "tests/unpack_test_support.h"
 
@@ -47,6 +58,7 @@ namespace {
 
 using hoist::Error;
 using hoist::layers::UnpackOptions;
+using hoist::layers::WhiteoutMode;
 using nlohmann::json;
 using namespace hoist::test;
 
@@ -86,6 +98,18 @@ const std::set<std::string> kUnpacking = {
 // Ownership is applied when running as root and not otherwise; every case
 // must hold either way, so as root each runs twice.
 std::vector<bool> owner_modes() { return ::geteuid() == 0 ? std::vector<bool>{true, false} : std::vector<bool>{false}; }
+
+// The whiteout mode of the running test (set by the fixture): every unpack uses it.
+WhiteoutMode g_whiteouts = WhiteoutMode::Apply;
+
+bool is_whiteout_node(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
+
+// What a container sees at `path`: an overlay whiteout hides it.
+std::optional<struct stat> visible(const std::string& path) {
+  auto st = lstat_path(path);
+  if (st && is_whiteout_node(*st)) return std::nullopt;
+  return st;
+}
 
 // ---- Go values --------------------------------------------------------------
 
@@ -293,6 +317,7 @@ std::map<std::string, std::string> tree(const std::string& root) {
   std::map<std::string, std::string> out;
   for (const auto& [path, desc] : snap) {
     struct stat st = *lstat_path(root + path);
+    if (is_whiteout_node(st)) continue;  // Overlay form: the hidden file is absent
     std::string d = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
     if (!S_ISDIR(st.st_mode))
       d += " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
@@ -382,8 +407,11 @@ struct Sandbox {
     auto outside = snapshot_tree(tmp.path(), {dest});
     for (auto& [path, state] : host) state = snapshot_path(path);
     std::string error;
+    UnpackOptions o = options;
+    o.whiteouts = g_whiteouts;
+    o.user_xattr = ::geteuid() != 0;  // trusted.overlay.* needs CAP_SYS_ADMIN
     try {
-      unpack(tar, dest, options);
+      unpack(tar, dest, o);
     } catch (const Error& e) {
       error = e.describe();
       if (error.empty()) error = "(empty error)";
@@ -409,16 +437,27 @@ std::string describe_case(const std::string& table_name, const std::string& name
   return table_name + " case " + name + (owner ? " (preserving owners)" : " (not preserving owners)");
 }
 
-// Every case runs twice: with openat2 resolution and with the userspace walk
-// that replaces it where the kernel lacks openat2.
-class ArchiveConformance : public ::testing::TestWithParam<bool> {
+// Every case runs with openat2 resolution and with the userspace walk that
+// replaces it where the kernel lacks openat2, each in both whiteout modes.
+class ArchiveConformance : public ::testing::TestWithParam<std::tuple<bool, WhiteoutMode>> {
  protected:
-  void SetUp() override { hoist::layers::use_kernel_resolution(GetParam()); }
-  void TearDown() override { hoist::layers::use_kernel_resolution(true); }
+  void SetUp() override {
+    hoist::layers::use_kernel_resolution(std::get<0>(GetParam()));
+    g_whiteouts = std::get<1>(GetParam());
+  }
+  void TearDown() override {
+    hoist::layers::use_kernel_resolution(true);
+    g_whiteouts = WhiteoutMode::Apply;
+  }
 };
 
-INSTANTIATE_TEST_SUITE_P(ArchiveResolution, ArchiveConformance, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Openat2" : "UserspaceWalk"; });
+INSTANTIATE_TEST_SUITE_P(ArchiveResolution, ArchiveConformance,
+                         ::testing::Combine(::testing::Values(true, false),
+                                            ::testing::Values(WhiteoutMode::Apply, WhiteoutMode::Overlay)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) ? "Openat2" : "UserspaceWalk") +
+                                  (std::get<1>(info.param) == WhiteoutMode::Apply ? "Apply" : "Overlay");
+                         });
 
 // ---- containerd ------------------------------------------------------------------
 
@@ -497,19 +536,19 @@ TEST_P(ArchiveConformance, ContainerdTarWithXattr) {
 // The validators of TestBreakouts; "" means the check passed.
 std::string check(const json& v, const std::string& root, const std::string& case_name) {
   auto same_file = [&](const json& a) -> std::string {
-    auto s1 = lstat_path(root_path(root, a[0])), s2 = lstat_path(root_path(root, a[1]));
+    auto s1 = visible(root_path(root, a[0])), s2 = visible(root_path(root, a[1]));
     if (!s1 || !s2) return "missing " + a.dump();
     return s1->st_dev == s2->st_dev && s1->st_ino == s2->st_ino ? "" : "files differ";
   };
   if (v.contains("$ident") && v["$ident"] == "unbrokenCheck") {
     auto p = root_path(root, "etc/unbroken");
-    return lstat_path(p) && hoist::fs::read_file(p) == "unbroken" ? "" : "etc/unbroken does not read unbroken";
+    return visible(p) && hoist::fs::read_file(p) == "unbroken" ? "" : "etc/unbroken does not read unbroken";
   }
   if (v.contains("$func")) {
     // Inline Go funcs, not in the table: written here from the Go source.
     if (case_name == "SymlinkEmptyFile") {
       auto p = root_path(root, "etc/emptied");
-      return lstat_path(p) && hoist::fs::read_file(p).empty() ? "" : "/etc/emptied: missing or non-empty";
+      return visible(p) && hoist::fs::read_file(p).empty() ? "" : "/etc/emptied: missing or non-empty";
     }
     if (case_name == "SymlinkOverridePath") {
       // The symlink foo -> / must not have sent the write to the host's /tmp.
@@ -532,11 +571,11 @@ std::string check(const json& v, const std::string& root, const std::string& cas
   if (call == "fileValue") {
     auto p = root_path(root, go_bytes(a[0]));
     std::string want = go_bytes(a[1]);
-    if (!lstat_path(p)) return go_bytes(a[0]) + " missing";
+    if (!visible(p)) return go_bytes(a[0]) + " missing";
     return hoist::fs::read_file(p) == want ? "" : go_bytes(a[0]) + ": content differs";
   }
   if (call == "fileNotExists")
-    return lstat_path(root_path(root, go_bytes(a[0]), false)) ? go_bytes(a[0]) + " exists" : "";
+    return visible(root_path(root, go_bytes(a[0]), false)) ? go_bytes(a[0]) + " exists" : "";
   return "unknown validator " + call;
 }
 
@@ -810,12 +849,66 @@ std::vector<std::string> walk_sorted(std::vector<std::string> paths) {
   return paths;
 }
 
+// The tree as readDirContents lists it: relative paths, "/" after directories.
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& [path, desc] : snapshot_tree(dir))
+    out.push_back(path.substr(1) + (S_ISDIR(lstat_path(dir + path)->st_mode) ? "/" : ""));
+  return out;
+}
+
+// What a container sees with `layers` (lowest first) stacked, written from
+// overlayfs's documented rules rather than from the unpacker's code: a 0/0
+// device hides the name below it, an opaque directory hides what is below it,
+// a non-directory replaces a directory and all it held.
+std::vector<std::string> overlay_union(const std::vector<std::string>& layers) {
+  const char* opaque_key = ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
+  std::map<std::string, bool> view;  // relative path -> is a directory
+  auto erase_below = [&](const std::string& p) {
+    auto it = view.lower_bound(p + "/");
+    while (it != view.end() && it->first.rfind(p + "/", 0) == 0) it = view.erase(it);
+  };
+  auto is_opaque = [&](const std::string& dir) {
+    char v;
+    return ::getxattr(dir.c_str(), opaque_key, &v, 1) == 1 && v == 'y';
+  };
+  for (const auto& layer : layers) {
+    // overlayfs itself ignores an opaque layer root; hoist ends the stack
+    // there (layers/layer_stack.h), which this models.
+    if (is_opaque(layer)) view.clear();
+    // snapshot_tree's order puts every directory before what it holds.
+    for (const auto& [path, desc] : snapshot_tree(layer)) {
+      std::string p = path.substr(1);
+      struct stat st = *lstat_path(layer + path);
+      if (is_whiteout_node(st)) {
+        view.erase(p);
+        erase_below(p);
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        bool opaque = is_opaque(layer + path);
+        auto it = view.find(p);
+        // A directory over a directory merges with it unless it is opaque.
+        if (it != view.end() && it->second && !opaque) continue;
+      }
+      erase_below(p);
+      view[p] = S_ISDIR(st.st_mode);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& [p, dir] : view) out.push_back(p + (dir ? "/" : ""));
+  return out;
+}
+
 TEST_P(ArchiveConformance, MobyApplyLayerWhiteouts) {
   const json& base = table(kMoby, "TestApplyLayerWhiteouts", "base");
   const json& t = table(kMoby, "TestApplyLayerWhiteouts", "tcases");
   EXPECT_EQ(t["cases"][0]["change"], base["cases"]) << "layer 0 is the base list";
+  const bool overlay = g_whiteouts == WhiteoutMode::Overlay;
   for (bool owner : owner_modes()) {
     Sandbox box("wd");
+    std::vector<std::unique_ptr<Sandbox>> layers;  // Overlay: one directory per layer
+    std::vector<std::string> layer_dirs;
     size_t ran = 0;
     for (const json& c : t["cases"]) {
       std::string label = "TestApplyLayerWhiteouts layer " + std::to_string(ran++) + (owner ? " (owners)" : "");
@@ -825,14 +918,15 @@ TEST_P(ArchiveConformance, MobyApplyLayerWhiteouts) {
         e.mtime = ::time(nullptr);
         entries.push_back(e);
       }
-      box.watch_entries(entries);
-      ASSERT_EQ(box.run(make_tar(entries), owner_options(owner)), "") << label;
-      std::vector<std::string> got;
-      for (const auto& [path, desc] : snapshot_tree(box.dest)) {
-        std::string r = path.substr(1);
-        if (S_ISDIR(lstat_path(box.dest + path)->st_mode)) r += "/";
-        got.push_back(r);
+      Sandbox* target = &box;
+      if (overlay) {
+        layers.push_back(std::make_unique<Sandbox>("layer"));
+        target = layers.back().get();
+        layer_dirs.push_back(target->dest);
       }
+      target->watch_entries(entries);
+      ASSERT_EQ(target->run(make_tar(entries), owner_options(owner)), "") << label;
+      std::vector<std::string> got = overlay ? overlay_union(layer_dirs) : listing(box.dest);
       EXPECT_EQ(walk_sorted(got), walk_sorted(c["expected"].get<std::vector<std::string>>())) << label;
     }
     EXPECT_EQ(ran, t["count"].get<size_t>());
