@@ -30,7 +30,10 @@ Platform platform_from_json(Json p) {
   out.variant = json::take_string(p, "variant");
   Json f = json::take(p, "os.features");
   if (f.is_array())
-    for (auto& s : f) out.os_features.push_back(s.get<std::string>());
+    for (auto& s : f) {
+      if (!s.is_string()) throw Error("platform os.features must be an array of strings");
+      out.os_features.push_back(s.get<std::string>());
+    }
   return out;
 }
 
@@ -57,7 +60,10 @@ Descriptor descriptor_from_json(Json d) {
   out.size = size.get<int64_t>();
   Json urls = json::take(d, "urls");
   if (urls.is_array())
-    for (auto& u : urls) out.urls.push_back(u.get<std::string>());
+    for (auto& u : urls) {
+      if (!u.is_string()) throw Error("descriptor " + digest + " has urls that are not strings");
+      out.urls.push_back(u.get<std::string>());
+    }
   out.annotations = take_annotations(d);
   Json p = json::take(d, "platform");
   if (!p.is_null()) out.platform = platform_from_json(std::move(p));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "oci/json_text.h"
 #include "oci/json_util.h"
 
 namespace hoist::oci {
@@ -45,7 +46,12 @@ Json key_set_json(const std::vector<std::string>& keys) {
 
 int64_t take_int(Json& obj, const char* key) {
   Json v = json::take(obj, key);
-  return v.is_number() ? v.get<int64_t>() : 0;
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (!v.is_number()) return 0;
+  // Converting a double outside int64's range is undefined behaviour: refuse it first.
+  double d = v.get<double>();
+  if (!(d >= -9.2e18 && d <= 9.2e18)) throw Error(std::string("Healthcheck.") + key + " is out of range");
+  return static_cast<int64_t>(d);
 }
 
 RuntimeConfig runtime_from_json(Json c) {
@@ -190,7 +196,7 @@ std::string ImageConfig::serialize() const {
     j["history"] = hs;
   }
   json::merge_rest(j, extra_json);
-  return j.dump();
+  return json::dump_text(j);  // LABEL, ENV, RUN lines may carry any bytes
 }
 
 std::string format_rfc3339(int64_t seconds) {

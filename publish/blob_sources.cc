@@ -9,7 +9,7 @@ namespace hoist::publish {
 
 std::vector<oci::Digest> image_blobs(const oci::Store& store, const oci::Descriptor& root) {
   std::vector<oci::Digest> blobs;
-  std::set<oci::Digest> seen;
+  std::set<oci::Digest> seen, read;  // blobs; documents already read
   std::vector<oci::Descriptor> pending{root};
   auto add = [&](const oci::Descriptor& d) {
     if (seen.insert(d.digest).second) blobs.push_back(d.digest);
@@ -17,6 +17,8 @@ std::vector<oci::Digest> image_blobs(const oci::Store& store, const oci::Descrip
   while (!pending.empty()) {
     oci::Descriptor d = std::move(pending.back());
     pending.pop_back();
+    // Indexes listing one child many times over, level after level, must not make this exponential.
+    if (!read.insert(d.digest).second) continue;
     // A partial pull of an index holds only the manifest it chose.
     if (!store.has_blob(d.digest)) continue;
     if (oci::media::is_index(d.media_type)) {

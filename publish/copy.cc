@@ -14,15 +14,32 @@ namespace {
 
 using State = CopyProgress::State;
 
-// Reports the bytes of one blob as they pass through to `out`.
+// Index nesting copy() follows. Real images nest an index in another once
+// (an OCI layout's index.json naming an image index), rarely twice; 8 leaves
+// room for any of that and stops a source that makes up ever deeper indexes.
+constexpr int kMaxIndexDepth = 8;
+
+std::string too_long(const oci::Descriptor& d) {
+  return "blob " + d.digest.str() + " is longer than the " + std::to_string(d.size) + " bytes its descriptor says";
+}
+
+std::string wrong_size(const oci::Descriptor& d, uint64_t got) {
+  return "blob " + d.digest.str() + " is " + std::to_string(got) + " bytes where its descriptor says " +
+         std::to_string(d.size);
+}
+
+// Reports the bytes of one blob as they pass through to `out`, refusing
+// more than its descriptor says before they reach it.
 class CountingWriter : public layers::Writer {
  public:
   CountingWriter(layers::Writer& out, CopyProgress* p, const oci::Descriptor& d) : out_(out), p_(p), d_(d) {}
   void write(const void* data, size_t n) override {
+    if (static_cast<uint64_t>(d_.size) - bytes_ < n) throw Error(too_long(d_));
     out_.write(data, n);
     bytes_ += n;
     if (p_) p_->update(d_, State::Transferring, bytes_);
   }
+  uint64_t bytes() const { return bytes_; }
 
  private:
   layers::Writer& out_;
@@ -35,9 +52,12 @@ class CountingReader : public layers::Reader {
  public:
   CountingReader(std::unique_ptr<layers::Reader> in, CopyProgress* p, const oci::Descriptor& d)
       : in_(std::move(in)), p_(p), d_(d) {}
+  // The sink reads until the end: the blob is as long as its descriptor says, or this throws.
   size_t read(void* data, size_t n) override {
     size_t got = in_->read(data, n);
+    if (static_cast<uint64_t>(d_.size) - bytes_ < got) throw Error(too_long(d_));
     bytes_ += got;
+    if (got == 0 && bytes_ != static_cast<uint64_t>(d_.size)) throw Error(wrong_size(d_, bytes_));
     if (p_) p_->update(d_, got ? State::Transferring : State::Verifying, bytes_);
     return got;
   }
@@ -60,6 +80,7 @@ class WatchedSource : public ImageSource {
     read_ = true;
     CountingWriter counted(out, p_, d);
     inner_.read_blob(d, counted);
+    if (counted.bytes() != static_cast<uint64_t>(d.size)) throw Error(wrong_size(d, counted.bytes()));
     if (p_) p_->update(d, State::Verifying, static_cast<uint64_t>(d.size));
   }
   std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
@@ -80,13 +101,26 @@ struct Copier {
   ImageSink& sink;
   const CopyOptions& options;
   std::vector<oci::Descriptor> blobs;                                // each once, in manifest order
-  std::vector<std::pair<oci::Descriptor, std::string>> documents;   // children before their index
-  std::set<oci::Digest> seen;
+  std::vector<std::pair<oci::Descriptor, std::string>> documents;   // children before their index, each once
+  std::set<oci::Digest> seen;                                        // blobs
+  std::set<oci::Digest> walked, walking;                             // documents done, and on the current path
 
-  void walk(const oci::Descriptor& d) {
+  // `depth`: how many indexes lead to d.
+  void walk(const oci::Descriptor& d, int depth = 0) {
+    // A document several indexes list is read once: a source listing the same
+    // child over and over cannot make the walk exponential.
+    if (walked.count(d.digest)) return;
+    // Digests make a cycle impossible for an honest source; a dishonest one must not make us loop.
+    if (!walking.insert(d.digest).second) throw Error("index " + d.digest.str() + " contains itself");
+    if (oci::media::is_index(d.media_type) && depth > kMaxIndexDepth)
+      throw Error("index " + d.digest.str() + " is nested in more than " + std::to_string(kMaxIndexDepth) +
+                  " indexes");
     std::string bytes = src.read_manifest(d);
+    if (bytes.size() != static_cast<uint64_t>(d.size))
+      throw Error("manifest " + d.digest.str() + " is " + std::to_string(bytes.size()) +
+                  " bytes where its descriptor says " + std::to_string(d.size));
     if (oci::media::is_index(d.media_type)) {
-      for (auto& child : oci::Index::parse(bytes).manifests) walk(child);
+      for (auto& child : oci::Index::parse(bytes).manifests) walk(child, depth + 1);
     } else if (oci::media::is_manifest(d.media_type)) {
       oci::Manifest m = oci::Manifest::parse(bytes);
       add_blob(m.config);
@@ -94,6 +128,8 @@ struct Copier {
     } else {
       throw Error("unsupported manifest media type \"" + d.media_type + "\" for " + d.digest.str());
     }
+    walking.erase(d.digest);
+    walked.insert(d.digest);
     documents.emplace_back(d, std::move(bytes));
   }
 
@@ -169,7 +205,7 @@ void ImageSink::copy_blob(const oci::Descriptor& d, ImageSource& source) {
 }
 
 CopyStats copy(ImageSource& source, ImageSink& sink, const std::vector<std::string>& tags, const CopyOptions& options) {
-  Copier c{source, sink, options, {}, {}, {}};
+  Copier c{source, sink, options, {}, {}, {}, {}, {}};
   oci::Descriptor root = source.root();
   c.walk(root);
   CopyStats stats = c.transfer_all();

@@ -3,11 +3,16 @@
 // support one connection cache shared between threads), and a share handle
 // gives them one DNS cache and one TLS session cache, so a new connection to
 // the registry resumes the TLS session instead of a full handshake.
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstddef>
+#include <cstring>
 #include <mutex>
 
 #include "common/error.h"
@@ -26,15 +31,19 @@ std::string HttpResponse::header(std::string_view name) const {
 
 namespace {
 
-// Error bodies are read for their message only; a hostile server must not make us buffer gigabytes.
-constexpr size_t kMaxBufferedBody = 16 << 20;
+// Bodies not streamed to a sink are error messages, tokens and upload
+// answers, all small: a hostile server must not make us buffer gigabytes.
+constexpr size_t kMaxBufferedBody = 1 << 20;
 
 struct Transfer {
   CURL* handle;
   HttpResponse* response;
   layers::Writer* sink;
   layers::Reader* upload;
+  const std::function<std::string(std::string_view)>* check_peer;
   std::string error;
+  std::string refused;     // why check_peer refused a connection
+  bool truncated = false;  // the buffered body reached kMaxBufferedBody
 
   static size_t on_header(char* data, size_t size, size_t n, void* self) {
     auto* t = static_cast<Transfer*>(self);
@@ -62,7 +71,11 @@ struct Transfer {
       if (t->sink && status >= 200 && status < 300) {
         t->sink->write(data, len);
       } else {
-        if (t->response->body.size() + len > kMaxBufferedBody) return 0;
+        if (t->response->body.size() + len > kMaxBufferedBody) {
+          t->response->body.append(data, kMaxBufferedBody - t->response->body.size());
+          t->truncated = true;
+          return 0;
+        }
         t->response->body.append(data, len);
       }
     } catch (const Error& e) {
@@ -71,6 +84,32 @@ struct Transfer {
       return 0;
     }
     return len;
+  }
+
+  // Opens the socket of each new connection, unless the request's check_peer
+  // refuses its address: before a single packet goes there.
+  static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) {
+    auto* t = static_cast<Transfer*>(self);
+    if (purpose == CURLSOCKTYPE_IPCXN && t->check_peer && *t->check_peer) {
+      char ip[INET6_ADDRSTRLEN] = {};
+      // libcurl's address is a whole sockaddr_storage behind the sockaddr member.
+      const char* raw = reinterpret_cast<const char*>(&address->addr);
+      if (address->family == AF_INET) {
+        in_addr a;
+        std::memcpy(&a, raw + offsetof(sockaddr_in, sin_addr), sizeof a);
+        inet_ntop(AF_INET, &a, ip, sizeof ip);
+      } else if (address->family == AF_INET6) {
+        in6_addr a;
+        std::memcpy(&a, raw + offsetof(sockaddr_in6, sin6_addr), sizeof a);
+        inet_ntop(AF_INET6, &a, ip, sizeof ip);
+      }
+      std::string why = (*t->check_peer)(ip);
+      if (!why.empty()) {
+        t->refused = std::move(why);
+        return CURL_SOCKET_BAD;
+      }
+    }
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   }
 
   static size_t on_read(char* data, size_t size, size_t n, void* self) {
@@ -142,7 +181,7 @@ class CurlClient : public HttpClient {
     Lease lease(*this);
     CURL* h = lease.handle;
     HttpResponse resp;
-    Transfer t{h, &resp, sink, req.upload, {}};
+    Transfer t{h, &resp, sink, req.upload, &req.check_peer, {}, {}};
     char reason[CURL_ERROR_SIZE] = {};
     // Options go back to their defaults; connections, TLS sessions and the share stay.
     curl_easy_reset(h);
@@ -150,6 +189,20 @@ class CurlClient : public HttpClient {
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    // A redirect to another host, port or scheme (object storage) never gets
+    // the Authorization header we set, as the distribution spec demands:
+    // libcurl drops it there unless this is on. It is the default; set anyway
+    // so that no later change turns it on without seeing why it is off.
+    curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+    // Neither a URL from a registry (a realm, a Location) nor a redirect may
+    // read a local file or speak another protocol.
+    const char* protocols = req.https_only ? "https" : "http,https";
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    if (req.check_peer) {
+      curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Transfer::on_open_socket);
+      curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
+    }
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
     // A stalled connection (under 1 KB/s for 60 s) fails instead of hanging CI.
@@ -185,9 +238,20 @@ class CurlClient : public HttpClient {
     // The error buffer must not outlive this frame inside the pooled handle.
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     if (!t.error.empty()) throw Error(t.error);
+    if (!t.refused.empty()) throw NotRetryable(Error(t.refused));
     char* url = nullptr;
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     if (url) resp.url = url;
+    char* ip = nullptr;
+    curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip);
+    if (ip) resp.peer_ip = ip;
+    if (t.truncated) {
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+      // An error's status and the start of its message are all we want from it.
+      if (resp.status < 200 || resp.status >= 300) return resp;
+      throw NotRetryable(Error("the answer to " + req.method + " " + resp.url + " is larger than " +
+                               std::to_string(kMaxBufferedBody >> 20) + " MiB"));
+    }
     if (rc != CURLE_OK)
       fail(h, rc, reason[0] ? reason : curl_easy_strerror(rc), req, resp.url.empty() ? req.url : resp.url);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);

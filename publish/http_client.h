@@ -2,6 +2,7 @@
 // The HTTP seam of the registry client: requests and responses as plain
 // values, one interface, libcurl behind it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ struct HttpRequest {
   std::string body;                  // sent when `upload` is null
   layers::Reader* upload = nullptr;  // streamed body of `upload_size` bytes
   int64_t upload_size = 0;
+  // Only https, for the request and every redirect: no downgrade to http.
+  bool https_only = false;
+  // Asked with the numeric address of each connection the request would open
+  // (redirects included), before it is opened: a non-empty answer refuses it
+  // and send() throws NotRetryable with that reason.
+  std::function<std::string(std::string_view ip)> check_peer;
 };
 
 struct HttpResponse {
@@ -27,6 +34,7 @@ struct HttpResponse {
   std::string body;                                          // unless streamed to a sink
   std::vector<std::pair<std::string, std::string>> headers;  // of the final response; names lower-cased
   std::string url;                                           // after redirects
+  std::string peer_ip;                                       // the server's address, when known
 
   // The first header of that name (case-insensitive), or "".
   std::string header(std::string_view name) const;

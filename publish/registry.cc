@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "layers/hashing_writer.h"
 #include "oci/media_types.h"
+#include "publish/excerpt.h"
 
 namespace hoist::publish {
 
@@ -18,7 +19,8 @@ const char* const kManifestAccept =
 
 namespace {
 
-// Manifests above the distribution spec's 4 MiB are refused unread.
+// Manifests above the distribution spec's 4 MiB are refused: the limit holds
+// while the body arrives, so a registry sending more is cut off there.
 constexpr size_t kMaxManifest = 4 << 20;
 
 std::string retries_text(int n) { return std::to_string(n) + (n == 1 ? " retry" : " retries"); }
@@ -57,10 +59,58 @@ class ResumingWriter : public layers::Writer {
   bool failed_ = false;
 };
 
+// Keeps what is written, up to `limit` bytes: one more and write() throws,
+// which stops the download (libcurl aborts when its sink fails).
+class LimitedWriter : public layers::Writer {
+ public:
+  explicit LimitedWriter(uint64_t limit) : limit_(limit) {}
+  void write(const void* data, size_t n) override {
+    if (n > limit_ - std::min<uint64_t>(limit_, out_.size())) {
+      exceeded_ = true;
+      throw Error("more than " + std::to_string(limit_) + " bytes");
+    }
+    out_.append(static_cast<const char*>(data), n);
+  }
+  void restart() { out_.clear(); }
+  bool exceeded() const { return exceeded_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  uint64_t limit_;
+  std::string out_;
+  bool exceeded_ = false;
+};
+
+// Passes at most `limit` bytes on to `out`: a blob longer than its descriptor
+// says is refused when the extra bytes arrive, not after all of them.
+class LengthCheck : public layers::Writer {
+ public:
+  LengthCheck(layers::Writer& out, int64_t limit, std::string what) : out_(out), limit_(limit), what_(std::move(what)) {}
+  void write(const void* data, size_t n) override {
+    if (static_cast<uint64_t>(limit_) - seen_ < n)
+      throw Error(what_ + " is longer than the " + std::to_string(limit_) + " bytes its descriptor says");
+    seen_ += n;
+    out_.write(data, n);
+  }
+
+ private:
+  layers::Writer& out_;
+  int64_t limit_;
+  uint64_t seen_ = 0;
+  std::string what_;
+};
+
+// A manifest starts with '{'; anything else (an HTML page from a proxy or a
+// login portal) is named as what it is rather than as a JSON syntax error.
+bool looks_like_json_object(std::string_view body) {
+  size_t i = body.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && body[i] == '{';
+}
+
 }  // namespace
 
 Registry::Registry(std::string host, HttpClient& http, std::string base_url, Credentials credentials)
-    : host_(std::move(host)), base_(std::move(base_url)), http_(http), auth_(http, host_, std::move(credentials)) {}
+    : host_(std::move(host)), base_(std::move(base_url)), http_(http), auth_(http, host_, base_, std::move(credentials)) {}
 
 void Registry::set_retry(int retries, std::chrono::milliseconds first_delay) {
   retry_ = RetryPolicy{std::max(retries, 0), first_delay};
@@ -136,29 +186,57 @@ void Registry::fail(const HttpResponse& r, const std::string& what, int retries)
       detail += (detail.empty() ? "" : "; ") + code + (msg.empty() ? "" : ": " + msg);
     }
   }
-  if (detail.empty()) detail = "HTTP " + std::to_string(r.status);
+  if (detail.empty()) {
+    detail = "HTTP " + std::to_string(r.status);
+    // Not the registry's JSON: a proxy's or a CDN's page; its first words say which.
+    std::string excerpt = body_excerpt(r.body, r.header("content-type"), 80);
+    if (!excerpt.empty()) detail += ": " + excerpt;
+  }
   std::string tries = retries > 0 ? ", gave up after " + retries_text(retries) : "";
   if (r.status == 404) throw Error("not found: " + what + " (" + detail + tries + ")");
   if (r.status == 401 && detail.find("unauthorized") == std::string::npos) detail = "unauthorized: " + detail;
   throw Error(detail + " (" + what + " at " + host_ + tries + ")");
 }
 
-Registry::Manifest Registry::get_manifest(const std::string& repo, const std::string& reference) {
+Registry::Manifest Registry::get_manifest(const std::string& repo, const std::string& reference,
+                                          std::optional<int64_t> size) {
   std::string what = host_ + "/" + repo + (oci::Digest::valid(reference) ? "@" : ":") + reference;
+  if (size && (*size < 0 || static_cast<uint64_t>(*size) > kMaxManifest))
+    throw Error("manifest of " + what + " is larger than 4 MiB (its descriptor says " + std::to_string(*size) +
+                " bytes)");
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/manifests/" + reference;
   req.headers = {kManifestAccept};
-  HttpResponse r = send(req, pull_scope(repo), what);
+  LimitedWriter body(size ? static_cast<uint64_t>(*size) : kMaxManifest);
+  std::string too_long = size ? "manifest of " + what + " is longer than the " + std::to_string(*size) +
+                                    " bytes its descriptor says"
+                              : "manifest of " + what + " is larger than 4 MiB";
+  HttpResponse r = retrying(what, [&] {
+    body.restart();
+    try {
+      return send_once(req, pull_scope(repo), &body);
+    } catch (const NotRetryable&) {
+      throw;
+    } catch (const Error&) {
+      if (body.exceeded()) throw NotRetryable(Error(too_long));
+      throw;
+    }
+  });
   if (r.status != 200) fail(r, what);
-  if (r.body.size() > kMaxManifest) throw Error("manifest of " + what + " is larger than 4 MiB");
   Manifest m;
-  m.bytes = std::move(r.body);
+  m.bytes = body.take();
   std::string type(oci::media::strip_parameters(r.header("content-type")));
-  std::string own = oci::detect_media_type(m.bytes);
+  if (!looks_like_json_object(m.bytes))
+    throw Error("manifest of " + what + " is not JSON: the registry sent " + (type.empty() ? "something else" : type) +
+                (m.bytes.empty() ? ", empty" : ": " + body_excerpt(m.bytes, type, 80)));
+  std::string own = with_context("manifest of " + what, [&] { return oci::detect_media_type(m.bytes); });
   // The document's own mediaType wins over a registry's Content-Type.
   m.descriptor = oci::describe(own.empty() ? type : own, m.bytes);
   if (oci::Digest::valid(reference) && m.descriptor.digest.str() != reference)
     throw Error("manifest of " + what + " does not match its digest (got " + m.descriptor.digest.str() + ")");
+  if (size && m.descriptor.size != *size)
+    throw Error("manifest of " + what + " is " + std::to_string(m.descriptor.size) + " bytes where its descriptor says " +
+                std::to_string(*size));
   return m;
 }
 
@@ -190,7 +268,8 @@ bool Registry::has_blob(const std::string& repo, const oci::Digest& d) {
 
 void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out) {
   layers::HashingWriter checked(out);
-  ResumingWriter resuming(checked);
+  LengthCheck bounded(checked, d.size, "blob " + d.digest.str() + " from " + host_ + "/" + repo);
+  ResumingWriter resuming(bounded);
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.digest.str();
   std::string what = "blob " + d.digest.str() + " of " + host_ + "/" + repo;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,10 @@ class Registry {
     std::string bytes;
   };
   // GET /v2/<repo>/manifests/<tag or digest>; by digest the bytes are verified.
-  Manifest get_manifest(const std::string& repo, const std::string& reference);
+  // At most 4 MiB are read, or `size` (a descriptor's) when given, which the
+  // manifest must then be exactly. Throws naming the reference: over the
+  // limit, not JSON (an HTML page), a JSON document that is not a manifest.
+  Manifest get_manifest(const std::string& repo, const std::string& reference, std::optional<int64_t> size = {});
   // PUT with Content-Type = media type; the registry's digest must match ours.
   void put_manifest(const std::string& repo, const std::string& reference, const oci::Descriptor& d,
                     const std::string& bytes);
@@ -45,9 +49,9 @@ class Registry {
   bool has_blob(const std::string& repo, const oci::Digest& d);
   // GET /v2/: true when the credentials are accepted (used by login).
   bool check_login();
-  // Streams the blob into `out`, checking its digest and size at the end. A
-  // download cut short is started again; the bytes `out` already has are not
-  // written twice.
+  // Streams the blob into `out`, checking its digest and size at the end (a
+  // blob longer than d.size as soon as the extra bytes arrive). A download
+  // cut short is started again; the bytes `out` already has are not written twice.
   void get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out);
 
   // Opens the blob's bytes from the start; called again for each new try.

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "publish/auth_challenge.h"
+#include "publish/excerpt.h"
 #include "publish/token_response.h"
 
 namespace hoist::publish {
@@ -83,11 +84,13 @@ std::string RegistryAuth::handle_challenge(const HttpResponse& r, const Scopes& 
   auto challenges = parse_challenges(values);
   if (auto bearer = find_challenge(challenges, "bearer")) {
     auto p = with_context("registry " + host_ + " asked for a token", [&] { return bearer_params(*bearer); });
+    RealmPolicy policy = realm_policy(url_, r.peer_ip);
+    check_token_realm(p.realm, policy, host_);
     std::string k = key(scopes);
     // The challenge's scopes go first: some registries only read the first.
     // Scopes an earlier token was widened with stay, or the next refresh would lose them.
     Scopes wanted = p.scopes;
-    Realm realm{p.realm, p.service};
+    Realm realm{p.realm, p.service, !policy.allow_http};
     {
       std::lock_guard lock(mu_);
       bearer_ = realm;
@@ -118,6 +121,10 @@ RegistryAuth::Token RegistryAuth::fetch_token(const Realm& realm, const Scopes& 
     refresh_token = refresh_token_;
   }
   HttpRequest req;
+  // The realm passed check_token_realm; its host name and redirects are held
+  // to the same rules where they resolve.
+  req.https_only = realm.https_only;
+  req.check_peer = [](std::string_view ip) { return refuse_token_peer(ip); };
   if (!refresh_token.empty()) {
     // OAuth2 refresh-token grant, as docker does with an identity token; `scope` is space-separated there.
     std::string joined;
@@ -140,7 +147,11 @@ RegistryAuth::Token RegistryAuth::fetch_token(const Realm& realm, const Scopes& 
   HttpResponse r = http_.send(req);
   if (r.status == 401 || r.status == 403)
     throw Error("unauthorized: the token server " + realm.url + " refused the credentials for " + host_);
-  if (r.status != 200) throw Error("token server " + realm.url + " answered HTTP " + std::to_string(r.status));
+  if (r.status != 200) {
+    std::string excerpt = body_excerpt(r.body, r.header("content-type"), 80);
+    throw Error("token server " + realm.url + " answered HTTP " + std::to_string(r.status) +
+                (excerpt.empty() ? "" : ": " + excerpt));
+  }
   TokenResponse parsed = parse_token_response(r.body, realm.url);
   if (req.method == "POST" && !parsed.refresh_token.empty()) {
     std::lock_guard lock(mu_);

@@ -2,7 +2,9 @@
 // Answers a registry's 401: Basic with the stored credentials, or a Bearer
 // token fetched from the challenge's realm for the scopes a request needs
 // (anonymous when there are no credentials), cached per scope set and
-// replaced shortly before it expires. Safe to use from several threads.
+// replaced shortly before it expires. A realm the registry has no business
+// naming (see token_realm.h) is refused before anything is sent to it. Safe
+// to use from several threads.
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -12,6 +14,7 @@
 
 #include "publish/credentials.h"
 #include "publish/http_client.h"
+#include "publish/token_realm.h"
 
 namespace hoist::publish {
 
@@ -20,8 +23,10 @@ using Scopes = std::vector<std::string>;
 
 class RegistryAuth {
  public:
-  RegistryAuth(HttpClient& http, std::string registry_host, Credentials credentials)
-      : http_(http), host_(std::move(registry_host)), creds_(std::move(credentials)),
+  // `registry_url` is where the registry's API is ("http://127.0.0.1:5000"):
+  // its scheme decides whether an http realm is acceptable.
+  RegistryAuth(HttpClient& http, std::string registry_host, std::string registry_url, Credentials credentials)
+      : http_(http), host_(std::move(registry_host)), url_(std::move(registry_url)), creds_(std::move(credentials)),
         refresh_token_(creds_.identity_token) {}
 
   // The Authorization header for a request needing `scopes`, or "" when none is
@@ -35,12 +40,13 @@ class RegistryAuth {
   // `insufficient_scope` answer widens the token), or Basic credentials.
   // `sent` is the Authorization the refused request carried. Returns the
   // Authorization to try once more, or "" when there is nothing new to try:
-  // the caller then reports "unauthorized".
+  // the caller then reports "unauthorized". Throws when the realm is refused.
   std::string handle_challenge(const HttpResponse& unauthorized, const Scopes& scopes, const std::string& sent);
 
  private:
   struct Realm {
     std::string url, service;
+    bool https_only = true;  // for it and its redirects: unless the registry itself is reached over http
   };
   struct Token {
     std::string header;  // "Bearer …"
@@ -52,6 +58,7 @@ class RegistryAuth {
 
   HttpClient& http_;
   const std::string host_;
+  const std::string url_;
   const Credentials creds_;
 
   std::mutex mu_;                        // guards what follows

@@ -18,7 +18,7 @@ RegistrySource::RegistrySource(Registry& registry, const Reference& ref) : regis
 
 std::string RegistrySource::read_manifest(const oci::Descriptor& d) {
   if (d.digest == fetched_.descriptor.digest) return fetched_.bytes;
-  return registry_.get_manifest(repo_, d.digest.str()).bytes;
+  return registry_.get_manifest(repo_, d.digest.str(), d.size).bytes;
 }
 
 void RegistrySource::read_blob(const oci::Descriptor& d, layers::Writer& out) { registry_.get_blob(repo_, d, out); }

@@ -49,6 +49,21 @@ TEST_F(BlobSourcesTest, NothingKnownAtFirst) {
   EXPECT_TRUE(mount_sources(store, parse_docker_ref("127.0.0.1:5000/app/img:1"))(Digest::of("x")).empty());
 }
 
+TEST_F(BlobSourcesTest, IndexesListingAChildOverAndOverAreWalkedOnce) {
+  Image img = put_image(store, "layer");
+  oci::Descriptor d = img.manifest;
+  // 32 levels of 64 entries each: 64^32 paths, 33 documents.
+  for (int i = 0; i < 32; ++i) {
+    oci::Index ix;
+    ix.media_type = std::string(oci::media::kOciIndex);
+    ix.manifests = std::vector<oci::Descriptor>(64, d);
+    std::string bytes = ix.serialize();
+    store.put_blob(bytes);
+    d = oci::describe(oci::media::kOciIndex, bytes);
+  }
+  EXPECT_EQ(image_blobs(store, d), (std::vector<Digest>{img.config, img.layer}));
+}
+
 TEST_F(BlobSourcesTest, APulledImageCanBeMountedInAnotherRepositoryOfTheHost) {
   Image img = put_image(store, "layer");
   record_blob_sources(store, img.manifest, parse_docker_ref("127.0.0.1:5000/base/img:1"));

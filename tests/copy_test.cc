@@ -47,7 +47,7 @@ struct MemorySink : ImageSink {
   std::vector<oci::Digest> manifests;
   bool parallel = true;
   int in_flight = 0, max_in_flight = 0;
-  int wait_for_in_flight = 0;  // copy_blob holds until this many run at once
+  int wait_for_in_flight = 0;  // copy_blob holds until this many have run at once
   oci::Digest fail_on, mount;
 
   bool has_blob(const oci::Descriptor& d) override {
@@ -75,7 +75,9 @@ struct MemorySink : ImageSink {
       max_in_flight = std::max(max_in_flight, ++in_flight);
       cv.notify_all();
       // Bounded so a sequential copy fails the test instead of hanging it.
-      cv.wait_for(lock, std::chrono::seconds(20), [&] { return in_flight >= wait_for_in_flight; });
+      // Until this many have run at once, not while they still do: one that got
+      // going may finish before the others wake, and the last blob runs alone.
+      cv.wait_for(lock, std::chrono::seconds(20), [&] { return max_in_flight >= wait_for_in_flight; });
     }
     struct Done {
       MemorySink& s;
@@ -167,6 +169,162 @@ TEST(Copy, AnIndexCopiesSharedBlobsOnceAndChildrenBeforeTheIndex) {
   // Two configs, one shared layer, two own layers.
   EXPECT_EQ(stats.blobs_copied, 5u);
   EXPECT_EQ(sink.manifests, (std::vector<oci::Digest>{a.digest, b.digest, inner_d.digest, src.root_desc.digest}));
+}
+
+// A source that lies: descriptors disagreeing with the bytes, indexes nested
+// without end or listing themselves, children listed over and over.
+
+oci::Descriptor index_of(MemorySource& src, std::vector<oci::Descriptor> children) {
+  oci::Index ix;
+  ix.media_type = std::string(oci::media::kOciIndex);
+  ix.manifests = std::move(children);
+  return src.add(ix.media_type, ix.serialize());
+}
+
+TEST(Copy, IndexesNestedUpToEightDeepAreCopiedOneMoreIsRefused) {
+  MemorySource src;
+  oci::Descriptor d = src.image({"a"});
+  for (int i = 0; i < 9; ++i) d = index_of(src, {d});  // an index nested in 8 others
+  src.root_desc = d;
+  MemorySink sink;
+  copy(src, sink, {});
+  EXPECT_EQ(sink.manifests.size(), 10u);
+  src.root_desc = index_of(src, {d});
+  MemorySink refused;
+  std::string e;
+  try {
+    copy(src, refused, {});
+  } catch (const Error& err) {
+    e = err.describe();
+  }
+  EXPECT_TRUE(e.starts_with("index sha256:") && e.ends_with(" is nested in more than 8 indexes")) << e;
+  EXPECT_TRUE(refused.manifests.empty());
+}
+
+TEST(Copy, AnIndexListingItselfIsRefused) {
+  MemorySource src;
+  // Only a source that does not check digests can serve this: the index's
+  // bytes are stored under the digest the index itself lists.
+  oci::Descriptor self = src.image({"a"});
+  self.media_type = std::string(oci::media::kOciIndex);
+  oci::Index ix;
+  ix.media_type = self.media_type;
+  for (int i = 0; i < 3; ++i) {  // the size it lists is its own: settles once the digit count does
+    ix.manifests = {self};
+    self.size = static_cast<int64_t>(ix.serialize().size());
+  }
+  ix.manifests = {self};
+  src.blobs[self.digest] = ix.serialize();
+  ASSERT_EQ(src.blobs[self.digest].size(), static_cast<size_t>(self.size));
+  src.root_desc = self;
+  MemorySink sink;
+  try {
+    copy(src, sink, {});
+    FAIL() << "copy succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.describe(), "index " + self.digest.str() + " contains itself");
+  }
+}
+
+TEST(Copy, AChildListedManyTimesIsReadAndWrittenOnce) {
+  struct CountingSource : MemorySource {
+    std::map<oci::Digest, int> reads;
+    std::string read_manifest(const oci::Descriptor& d) override {
+      ++reads[d.digest];
+      return MemorySource::read_manifest(d);
+    }
+  } src;
+  oci::Descriptor d = src.image({"a"});
+  // Each level lists the one below 16 times: 16^6 paths, six reads.
+  for (int i = 0; i < 5; ++i) d = index_of(src, std::vector<oci::Descriptor>(16, d));
+  src.root_desc = d;
+  MemorySink sink;
+  copy(src, sink, {});
+  EXPECT_EQ(sink.manifests.size(), 6u);
+  for (auto& [digest, n] : src.reads) EXPECT_EQ(n, 1) << digest.str();
+}
+
+TEST(Copy, AManifestMustBeAsLongAsItsDescriptorSays) {
+  MemorySource src;
+  oci::Descriptor m = src.image({"a"});
+  m.size += 1;
+  src.root_desc = index_of(src, {m});
+  MemorySink sink;
+  try {
+    copy(src, sink, {});
+    FAIL() << "copy succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.describe(), "manifest " + m.digest.str() + " is " + std::to_string(m.size - 1) +
+                                " bytes where its descriptor says " + std::to_string(m.size));
+  }
+}
+
+// An image whose layer descriptor says `claimed` bytes for "layer!" (6).
+oci::Descriptor image_claiming(MemorySource& src, int64_t claimed, oci::Descriptor& layer) {
+  layer = src.add(std::string(oci::media::kOciLayerGzip), "layer!");
+  layer.size = claimed;
+  oci::Manifest m;
+  m.media_type = std::string(oci::media::kOciManifest);
+  m.config = src.add(std::string(oci::media::kOciConfig), "{}");
+  m.layers = {layer};
+  return src.add(m.media_type, m.serialize());
+}
+
+std::string copy_error(MemorySource& src, ImageSink& sink) {
+  try {
+    copy(src, sink, {});
+  } catch (const Error& e) {
+    return e.describe();
+  }
+  return "";
+}
+
+TEST(Copy, ABlobLongerThanItsDescriptorStopsBeforeTheExtraBytes) {
+  MemorySource src;
+  oci::Descriptor layer;
+  src.root_desc = image_claiming(src, 4, layer);
+  MemorySink sink;
+  EXPECT_EQ(copy_error(src, sink), "copying blob " + layer.digest.str() + ": blob " + layer.digest.str() +
+                                       " is longer than the 4 bytes its descriptor says");
+  EXPECT_EQ(sink.blobs.count(layer.digest), 0u);
+}
+
+TEST(Copy, ABlobShorterThanItsDescriptorIsRefused) {
+  MemorySource src;
+  oci::Descriptor layer;
+  src.root_desc = image_claiming(src, 9, layer);
+  MemorySink sink;
+  EXPECT_EQ(copy_error(src, sink), "copying blob " + layer.digest.str() + ": blob " + layer.digest.str() +
+                                       " is 6 bytes where its descriptor says 9");
+}
+
+TEST(Copy, ASinkReadingTheBlobGetsItsLengthCheckedToo) {
+  // As a registry upload pulls from open_blob() instead of being written to.
+  struct PullingSink : MemorySink {
+    void copy_blob(const oci::Descriptor& d, ImageSource& source) override {
+      auto in = source.open_blob(d);
+      char buf[2];
+      std::string got;
+      while (size_t n = in->read(buf, sizeof buf)) got.append(buf, n);
+      std::lock_guard lock(mu);
+      blobs[d.digest] = got;
+    }
+  };
+  struct ReadableSource : MemorySource {
+    std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
+      return std::make_unique<layers::BufferReader>(blobs.at(d.digest));
+    }
+  };
+  for (int64_t claimed : {4, 9}) {
+    ReadableSource src;
+    oci::Descriptor layer;
+    src.root_desc = image_claiming(src, claimed, layer);
+    PullingSink sink;
+    std::string e = copy_error(src, sink);
+    EXPECT_TRUE(e.ends_with(claimed == 4 ? " is longer than the 4 bytes its descriptor says"
+                                         : " is 6 bytes where its descriptor says 9"))
+        << e;
+  }
 }
 
 }  // namespace

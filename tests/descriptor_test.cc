@@ -39,6 +39,52 @@ TEST(Manifest, RejectsMalformed) {
                hoist::Error);
 }
 
+// Two parsers reading one document differently is an attack on whoever
+// checks it (image-spec's duplicate-key confusion): hoist reads no such document.
+TEST(Manifest, RefusesDuplicateKeysAtAnyDepth) {
+  std::string config = R"({"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)"
+                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                       R"(","size":0})";
+  auto error = [](const std::string& doc) {
+    try {
+      Manifest::parse(doc);
+    } catch (const hoist::Error& e) {
+      return e.describe();
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error(R"({"schemaVersion":2,"config":)" + config + R"(,"config":)" + config + "}"),
+            "parsing image manifest: manifest has the key \"config\" twice in one object");
+  EXPECT_EQ(error(R"({"schemaVersion":2,"config":)" + config + R"(,"annotations":{"a":"1","a":"2"}})"),
+            "parsing image manifest: manifest has the key \"a\" twice in one object");
+  EXPECT_EQ(error(R"({"schemaVersion":2,"config":)" + config + R"(,"x":[{"k":1},{"k\u0000":2,"k\u0000":3}]})"),
+            "parsing image manifest: manifest has the key \"k\\x00\" twice in one object");
+  // The same key in sibling objects is no duplicate.
+  EXPECT_EQ(error(R"({"schemaVersion":2,"config":)" + config + R"(,"x":[{"k":1},{"k":2}],"y":{"k":{"k":3}}})"), "");
+  EXPECT_THROW(Index::parse(R"({"schemaVersion":2,"manifests":[],"manifests":[]})"), hoist::Error);
+  EXPECT_THROW(detect_media_type(R"({"mediaType":"a","mediaType":"b"})"), hoist::Error);
+}
+
+TEST(Manifest, RefusesNestingDeeperThanAnyDocumentNeeds) {
+  auto nested = [](int depth) {
+    return R"({"schemaVersion":2,"manifests":[],"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  };
+  EXPECT_NO_THROW(Index::parse(nested(64)));
+  EXPECT_THROW(Index::parse(nested(65)), hoist::Error);
+  // Deep enough to exhaust the stack of a recursive dump or copy.
+  EXPECT_THROW(Index::parse(nested(1000000)), hoist::Error);
+}
+
+TEST(Manifest, WrongTypesAreHoistErrors) {
+  const char* digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_THROW(Manifest::parse(std::string(R"({"schemaVersion":2,"config":{"mediaType":"x","digest":")") + digest +
+                               R"(","size":0,"urls":[1]}})"),
+               hoist::Error);
+  EXPECT_THROW(Index::parse(std::string(R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":")") + digest +
+                            R"(","size":0,"platform":{"os":"linux","architecture":"amd64","os.features":[{}]}}]})"),
+               hoist::Error);
+}
+
 TEST(Index, PlatformsAndAnnotations) {
   Index ix = Index::parse(
       R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"

@@ -43,6 +43,20 @@ TEST(ImageConfig, RequiresPlatformAndRootfs) {
                hoist::Error);
 }
 
+TEST(ImageConfig, RefusesDuplicateKeys) {
+  EXPECT_THROW(ImageConfig::parse(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},)"
+                                  R"("config":{"User":"root","User":"nobody"}})"),
+               hoist::Error);
+}
+
+TEST(ImageConfig, HealthcheckDurationsOutOfRangeAreRefused) {
+  std::string base = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},)";
+  EXPECT_THROW(ImageConfig::parse(base + R"("config":{"Healthcheck":{"Interval":1e300}}})"), hoist::Error);
+  auto c = ImageConfig::parse(base + R"("config":{"Healthcheck":{"Interval":3e9,"Retries":3}}})");
+  ASSERT_TRUE(c.config.healthcheck);
+  EXPECT_EQ(c.config.healthcheck->interval, 3000000000);
+}
+
 TEST(ImageConfig, SetEnvReplaces) {
   RuntimeConfig r;
   r.set_env("A", "1");

@@ -277,4 +277,197 @@ TEST(RegistryAuthTest, ManyThreadsShareOneAuthState) {
   EXPECT_EQ(found, 200);
 }
 
+// A hostile or broken registry: every refusal is one line naming what is at
+// fault, and nothing unbounded is read or retried.
+
+// A manifest of exactly `size` bytes (padded in an annotation).
+std::string manifest_of_size(size_t size) {
+  std::string head = kManifest.substr(0, kManifest.size() - 1) + R"(,"annotations":{"pad":")";
+  std::string tail = "\"}}";
+  return head + std::string(size - head.size() - tail.size(), 'x') + tail;
+}
+
+TEST_F(RegistryTest, ManifestOfFourMiBIsReadButOneByteMoreIsRefusedAndNotRetried) {
+  std::string max = manifest_of_size(4 << 20);
+  http.expect("GET", "/manifests/1", reply(200, {}, max));
+  EXPECT_EQ(registry.get_manifest("team/app", "1").bytes.size(), size_t{4 << 20});
+  http.expect("GET", "/manifests/2", reply(200, {}, manifest_of_size((4 << 20) + 1)));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "2"); }),
+            "manifest of 127.0.0.1:5000/team/app:2 is larger than 4 MiB");
+}
+
+TEST_F(RegistryTest, ManifestIsCutOffAtTheLimitWhileItArrives) {
+  // Delivered in 64 KiB pieces as libcurl does: the sink refuses the piece
+  // that crosses 4 MiB, so the rest of an endless body is never asked for.
+  size_t delivered = 0;
+  struct Endless : ScriptedHttp {
+    size_t* delivered;
+    HttpResponse send(const HttpRequest& req, layers::Writer* sink) override {
+      std::string piece(64 << 10, ' ');
+      for (int i = 0; i < 1024; ++i) {  // 64 MiB unless cut off
+        sink->write(piece.data(), piece.size());
+        *delivered += piece.size();
+      }
+      return ScriptedHttp::send(req, sink);
+    }
+  } endless;
+  endless.delivered = &delivered;
+  Registry r(kHost, endless, "http://" + kHost);
+  r.set_retry(3, 1ms);
+  EXPECT_EQ(error_of([&] { r.get_manifest("team/app", "1"); }), "manifest of 127.0.0.1:5000/team/app:1 is larger than 4 MiB");
+  EXPECT_EQ(delivered, size_t{4 << 20});
+}
+
+TEST_F(RegistryTest, ManifestMustBeAsLongAsItsDescriptorSays) {
+  auto d = oci::describe(oci::media::kOciManifest, kManifest);
+  http.expect("GET", "/manifests/" + kDigest, reply(200, {}, kManifest));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", kDigest, d.size - 1); }),
+            "manifest of 127.0.0.1:5000/team/app@" + kDigest + " is longer than the " + std::to_string(d.size - 1) +
+                " bytes its descriptor says");
+  // The right bytes but a descriptor claiming more of them.
+  http.expect("GET", "/manifests/" + d.digest.str(), reply(200, {}, kManifest));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", d.digest.str(), d.size + 5); }),
+            "manifest of 127.0.0.1:5000/team/app@" + d.digest.str() + " is " + std::to_string(d.size) +
+                " bytes where its descriptor says " + std::to_string(d.size + 5));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", d.digest.str(), int64_t{1} << 40); }),
+            "manifest of 127.0.0.1:5000/team/app@" + d.digest.str() +
+                " is larger than 4 MiB (its descriptor says 1099511627776 bytes)");
+}
+
+TEST_F(RegistryTest, BlobLongerThanItsDescriptorIsRefusedWhenTheExtraBytesArriveAndNotRetried) {
+  std::string blob = "0123456789";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  d.size = 4;
+  struct Counting : layers::Writer {
+    std::string got;
+    void write(const void* p, size_t n) override { got.append(static_cast<const char*>(p), n); }
+  } out;
+  http.expect("GET", "/blobs/" + d.digest.str(), reply(200, {}, blob));
+  EXPECT_EQ(error_of([&] { registry.get_blob("team/app", d, out); }),
+            "blob " + d.digest.str() + " from 127.0.0.1:5000/team/app is longer than the 4 bytes its descriptor says");
+  EXPECT_EQ(out.got, "");
+  EXPECT_EQ(http.requests.size(), 1u);
+}
+
+TEST_F(RegistryTest, BlobShorterThanItsDescriptorIsCorrupt) {
+  std::string blob = "0123456789";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  d.size = 20;
+  layers::StringWriter out;
+  http.expect("GET", "/blobs/", reply(200, {}, blob));
+  EXPECT_EQ(error_of([&] { registry.get_blob("team/app", d, out); }),
+            "blob " + d.digest.str() + " from 127.0.0.1:5000/team/app is corrupt: got " + d.digest.str() + ", 10 bytes");
+}
+
+const std::string kProxyPage =
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>\n"
+    "<body><center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx/1.25.3</center>\n</body></html>\n";
+
+TEST_F(RegistryTest, HtmlErrorPageIsQuotedShortOnOneLine) {
+  registry.set_retry(1, 1ms);
+  for (int i = 0; i < 2; ++i)
+    http.expect("GET", "/manifests/1", reply(502, {{"content-type", "text/html"}}, kProxyPage));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "1"); }),
+            "HTTP 502: \"502 Bad Gateway 502 Bad Gateway nginx/1.25.3\" (127.0.0.1:5000/team/app:1 at 127.0.0.1:5000, "
+            "gave up after 1 retry)");
+  std::string long_page = "<html><body>" + std::string(300, 'y') + "\x01\n</body></html>";
+  http.expect("HEAD", "/blobs/", reply(403, {{"content-type", "text/html; charset=utf-8"}}, long_page));
+  EXPECT_EQ(error_of([&] { registry.has_blob("team/app", oci::Digest::parse(kDigest)); }),
+            "HTTP 403: \"" + std::string(80, 'y') + "...\" (checking blob " + kDigest + " in team/app at 127.0.0.1:5000)");
+}
+
+TEST_F(RegistryTest, HtmlInsteadOfAManifestIsNamedAsSuch) {
+  http.expect("GET", "/manifests/1", reply(200, {{"content-type", "text/html"}}, "<html><h1>Sign in</h1>\r\n</html>"));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "1"); }),
+            "manifest of 127.0.0.1:5000/team/app:1 is not JSON: the registry sent text/html: \"Sign in\"");
+  http.expect("GET", "/manifests/2", reply(200, {}, ""));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "2"); }),
+            "manifest of 127.0.0.1:5000/team/app:2 is not JSON: the registry sent something else, empty");
+}
+
+TEST_F(RegistryTest, ManifestWithADuplicateKeyIsRefused) {
+  std::string twice = R"({"schemaVersion":2,"config":{"mediaType":"a","digest":")" + kDigest +
+                      R"(","size":2},"layers":[],"layers":[{"mediaType":"b","digest":")" + kDigest + R"(","size":2}]})";
+  http.expect("GET", "/manifests/1", reply(200, {}, twice));
+  EXPECT_EQ(error_of([&] { registry.get_manifest("team/app", "1"); }),
+            "manifest of 127.0.0.1:5000/team/app:1: manifest has the key \"layers\" twice in one object");
+}
+
+// The realm a registry names decides where its credentials go.
+class RealmTest : public ::testing::Test {
+ protected:
+  ScriptedHttp http;
+  Credentials creds() {
+    Credentials c;
+    c.username = "ci";
+    c.password = "secret";
+    return c;
+  }
+  // One 401 naming `realm`, answered from `peer`, then nothing: the realm is refused.
+  std::string refused(const std::string& base, const std::string& realm, const std::string& peer = "") {
+    Registry registry("registry.test", http, base, creds());
+    HttpResponse challenge = reply(401, {{"www-authenticate", "Bearer realm=\"" + realm + "\",service=\"reg\""}});
+    challenge.peer_ip = peer;
+    http.expect("GET", "/v2/", challenge);
+    std::string e = error_of([&] { registry.check_login(); });
+    for (auto& r : http.requests) EXPECT_EQ(r.header("Authorization"), "") << r.url;
+    return e;
+  }
+};
+
+TEST_F(RealmTest, LinkLocalRealmIsRefusedWithoutSendingAnything) {
+  EXPECT_EQ(refused("http://registry.test", "http://169.254.169.254/latest/meta-data"),
+            "refusing the token server \"http://169.254.169.254/latest/meta-data\" that registry registry.test named: "
+            "a link-local, unspecified or multicast address");
+  EXPECT_EQ(http.requests.size(), 1u);
+  EXPECT_NE(refused("https://registry.test", "https://[fe80::1]/token"), "");
+  EXPECT_NE(refused("https://registry.test", "https://2852039166/token"), "");  // 169.254.169.254 in disguise
+}
+
+TEST_F(RealmTest, HttpRealmOnlyForARegistryReachedOverHttp) {
+  EXPECT_EQ(refused("https://registry.test", "http://auth.registry.test/token"),
+            "refusing the token server \"http://auth.registry.test/token\" that registry registry.test named: it is "
+            "http, and the registry is reached over https");
+  EXPECT_EQ(refused("https://registry.test", "file:///etc/shadow"),
+            "refusing the token server \"file:///etc/shadow\" that registry registry.test named: its scheme is not https");
+  EXPECT_EQ(refused("http://registry.test", "ftp://auth.test/token"),
+            "refusing the token server \"ftp://auth.test/token\" that registry registry.test named: its scheme is not "
+            "https");
+}
+
+TEST_F(RealmTest, LoopbackAndPrivateRealmsOnlyFromARegistryThatIsItselfThere) {
+  EXPECT_EQ(refused("https://registry.test", "https://127.0.0.1:8080/token", "93.184.216.34"),
+            "refusing the token server \"https://127.0.0.1:8080/token\" that registry registry.test named: a loopback "
+            "address, and the registry is not on this machine");
+  EXPECT_EQ(refused("https://registry.test", "https://10.0.0.7/token", "93.184.216.34"),
+            "refusing the token server \"https://10.0.0.7/token\" that registry registry.test named: a private address, "
+            "and the registry is not on a private network");
+  // A registry on the local network may have its token server there too.
+  Registry lan("registry.test", http, "https://registry.test", creds());
+  HttpResponse challenge = reply(401, {{"www-authenticate", R"(Bearer realm="https://10.0.0.7/token",service="reg")"}});
+  challenge.peer_ip = "10.0.0.5";
+  http.expect("GET", "/v2/", challenge)
+      .expect("GET", "https://10.0.0.7/token", with_auth("Basic Y2k6c2VjcmV0", token(R"({"token":"t"})")))
+      .expect("GET", "/v2/", with_auth("Bearer t", reply(200)));
+  EXPECT_TRUE(lan.check_login());
+}
+
+TEST_F(RealmTest, TokenRequestsRefuseLinkLocalPeersAndDowngrades) {
+  Registry registry("registry.test", http, "https://registry.test", creds());
+  http.expect("GET", "/v2/", reply(401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token")"}}))
+      .expect("GET", "https://auth.test/token", [](const SeenRequest& s) {
+        // The realm's name is checked where it resolves, redirects included.
+        EXPECT_TRUE(s.https_only);
+        EXPECT_TRUE(s.check_peer);
+        if (s.check_peer) {
+          EXPECT_NE(s.check_peer("169.254.169.254"), "");
+          EXPECT_NE(s.check_peer("fe80::1"), "");
+          EXPECT_EQ(s.check_peer("93.184.216.34"), "");
+        }
+        return token(R"({"token":"t"})");
+      })
+      .expect("GET", "/v2/", reply(200));
+  EXPECT_TRUE(registry.check_login());
+}
+
 }  // namespace

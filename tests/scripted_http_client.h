@@ -23,6 +23,8 @@ namespace hoist::test {
 struct SeenRequest {
   std::string method, url, body;
   std::vector<std::string> headers;
+  bool https_only = false;
+  std::function<std::string(std::string_view ip)> check_peer;
   // The value of the first header of that name (case-insensitive), or "".
   std::string header(std::string_view name) const {
     for (auto& h : headers) {
@@ -78,7 +80,7 @@ class ScriptedHttp : public publish::HttpClient {
   void route(Handler h) { route_ = std::move(h); }
 
   publish::HttpResponse send(const publish::HttpRequest& req, layers::Writer* sink) override {
-    SeenRequest seen{req.method, req.url, req.body, req.headers};
+    SeenRequest seen{req.method, req.url, req.body, req.headers, req.https_only, req.check_peer};
     Step step;
     {
       std::lock_guard lock(mu_);
