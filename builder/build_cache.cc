@@ -50,9 +50,10 @@ std::optional<oci::Descriptor> layer_from_json(const Json& j) {
   return d;
 }
 
-// nullopt for anything that is not a whole record (a file from another
-// version, or damaged on disk): the cache only ever misses on it.
-std::optional<CacheRecord> parse_record(const std::string& bytes) {
+}  // namespace
+
+// The cache only ever misses on what this does not accept.
+std::optional<CacheRecord> parse_cache_record(const std::string& bytes) {
   try {
     Json j = Json::parse(bytes);
     if (!j.is_object() || !j.contains("created") || !j["created"].is_string()) return std::nullopt;
@@ -70,8 +71,6 @@ std::optional<CacheRecord> parse_record(const std::string& bytes) {
     return std::nullopt;
   }
 }
-
-}  // namespace
 
 std::string step_cache_key(const std::string& parent_key, const std::string& instruction,
                            const std::vector<std::pair<std::string, std::string>>& visible_args,
@@ -116,7 +115,7 @@ std::optional<CacheRecord> BuildCache::lookup(const std::string& key, const oci:
   } catch (const Error&) {
     return std::nullopt;  // unreadable: the step runs again and record() replaces it
   }
-  std::optional<CacheRecord> r = parse_record(bytes);
+  std::optional<CacheRecord> r = parse_cache_record(bytes);
   // A concurrent record() may have just renamed a good record into place;
   // removing it then costs one later miss, never a wrong hit.
   if (!r || (r->layer && !store.has_blob(r->layer->digest))) {

@@ -47,6 +47,10 @@ struct CacheRecord {
   std::string created;                   // RFC 3339 time of the history entry when first built
 };
 
+// A record file's contents as lookup() reads them: nullopt for anything that
+// is not a whole record (a file from another version, or damaged on disk).
+std::optional<CacheRecord> parse_cache_record(const std::string& bytes);
+
 class BuildCache {
  public:
   // Records live under `hoist_root`/cache/steps (created on first record).
@@ -62,6 +66,9 @@ class BuildCache {
   // key for a malformed key or a layer without a diff_id, and naming the
   // file when it cannot be written.
   void record(const std::string& key, const CacheRecord& r);
+
+  // Where the records are, one file per key's hex (for `hoist fsck`).
+  const std::string& dir() const { return dir_; }
 
  private:
   std::string path_of(const std::string& key) const;

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "oci/gc_lock.h"
 
 namespace hoist::cli {
 
@@ -77,6 +78,11 @@ void run_build(Globals& g, const Opts& o) {
   bool no_context = o.context == "-";
   // A tar file as context is extracted first; its Dockerfile is the default.
   std::string context = o.context;
+  // Its blobs are in the store before a tag references them, and its files
+  // under $HOIST_ROOT/tmp (an extracted context, secrets) are live: no prune
+  // or fsck --repair removes them until it ends (oci/gc_lock.h). Taken
+  // before those files are made, released after they are gone.
+  oci::GcLock writing(g.open_store().root(), oci::GcLock::Mode::Shared);
   std::unique_ptr<fs::TempDir> extracted;
   if (!no_context && builder::is_context_archive(context)) {
     std::string tmp = g.open_store().root() + "/tmp";

@@ -51,6 +51,7 @@ void register_login(CLI::App&, Globals&);
 void register_logout(CLI::App&, Globals&);
 void register_copy(CLI::App&, Globals&);
 void register_manifest(CLI::App&, Globals&);
+void register_fsck(CLI::App&, Globals&);
 
 // A registry reference as typed, with or without skopeo's "docker://".
 publish::Reference remote_ref(const std::string& text);

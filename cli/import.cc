@@ -1,6 +1,7 @@
 #include "builder/import.h"
 #include "cli/command.h"
 #include "common/error.h"
+#include "oci/gc_lock.h"
 
 namespace hoist::cli {
 
@@ -29,6 +30,8 @@ void register_import(CLI::App& app, Globals& g) {
     opts.platform = o->platform.empty() ? oci::host_platform() : oci::parse_platform(o->platform);
     std::string ref = normalize_ref(o->name);
     oci::Store store = g.open_store();
+    // Its blobs are in the store before a tag references them: no prune until it ends (oci/gc_lock.h).
+    oci::GcLock writing(store.root(), oci::GcLock::Mode::Shared);
     auto r = builder::import_rootfs(store, o->source, ref, opts);
     std::printf("%s\n", r.config.str().c_str());
   });

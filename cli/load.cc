@@ -3,6 +3,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "oci/gc_lock.h"
 #include "publish/docker_archive.h"
 #include "publish/oci_layout.h"
 #include "publish/store_image.h"
@@ -17,6 +18,8 @@ void register_load(CLI::App& app, Globals& g) {
   cmd->add_option("name", *name, "Image to take from the archive (default: the only or first one)");
   cmd->callback([input, name, &g] {
     oci::Store store = g.open_store();
+    // Its blobs are in the store before a tag references them: no prune until it ends (oci/gc_lock.h).
+    oci::GcLock writing(store.root(), oci::GcLock::Mode::Shared);
     publish::StoreSink sink(store);
     struct stat st;
     if (::stat(input->c_str(), &st) != 0) throw_sys("stat", *input);

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                    hoist::cli::register_export, hoist::cli::register_prune, hoist::cli::register_load,
                    hoist::cli::register_build, hoist::cli::register_push, hoist::cli::register_pull,
                    hoist::cli::register_login, hoist::cli::register_logout,
-                   hoist::cli::register_copy, hoist::cli::register_manifest})
+                   hoist::cli::register_copy, hoist::cli::register_manifest, hoist::cli::register_fsck})
     reg(app, globals);
   // --root is global: accepted after the subcommand too (`hoist images --root DIR`).
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();

@@ -1,5 +1,6 @@
 #include "cli/command.h"
 #include "common/error.h"
+#include "oci/gc_lock.h"
 #include "publish/blob_sources.h"
 #include "publish/progress_display.h"
 #include "publish/reference.h"
@@ -24,6 +25,8 @@ void register_pull(CLI::App& app, Globals& g) {
     auto ref = publish::parse_docker_ref(o->ref);
     std::string platform = o->platform.empty() ? oci::format_platform(oci::host_platform()) : o->platform;
     oci::Store store = g.open_store();
+    // Its blobs are in the store before a tag references them: no prune until it ends (oci/gc_lock.h).
+    oci::GcLock writing(store.root(), oci::GcLock::Mode::Shared);
     auto remote = open_registry(g, ref.domain);
     with_context("pulling " + ref.str(), [&] {
       publish::RegistrySource src(*remote.registry, ref);

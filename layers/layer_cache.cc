@@ -21,13 +21,6 @@ namespace hoist::layers {
 
 namespace {
 
-// The rename of the directory is not enough on its own: after a crash the
-// rename may be on disk before the files are. The marker is written last,
-// after everything is synced, and is what says "this layer is usable".
-std::string marker_path(const std::string& layer_dir) { return layer_dir + ".complete"; }
-
-std::string temp_prefix(const std::string& hex) { return ".tmp-" + hex + "-"; }
-
 // A socket rather than a pipe: send() with MSG_NOSIGNAL reports a child that
 // stopped reading as EPIPE instead of killing hoist with SIGPIPE.
 class SocketWriter : public Writer {
@@ -60,6 +53,15 @@ Error explain_single_id(const Error& e, const IdMap& map) {
 }
 
 }  // namespace
+
+// The rename of the directory is not enough on its own: after a crash the
+// rename may be on disk before the files are. The marker is written last,
+// after everything is synced, and is what says "this layer is usable".
+std::string LayerCache::marker_path(const std::string& layer_dir) { return layer_dir + ".complete"; }
+
+std::string LayerCache::lock_path(const std::string& layer_dir) { return layer_dir + ".lock"; }
+
+std::string LayerCache::temp_prefix(std::string_view hex) { return ".tmp-" + std::string(hex) + "-"; }
 
 LayerCache::LayerCache(const std::string& root) : dir_(root + "/layers") {
   fs::mkdir_p(dir_, 0700);
@@ -136,7 +138,7 @@ std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& 
   if (has(diff_id)) return dest;
   return with_context("caching layer " + diff_id.str(), [&] {
     std::string hex(diff_id.hex());
-    fs::FileLock lock(dest + ".lock");
+    fs::FileLock lock(lock_path(dest));
     if (has(diff_id)) return dest;  // another process unpacked it while we waited
     remove_leftovers(hex);
 
@@ -170,7 +172,7 @@ std::string LayerCache::ensure(const oci::Descriptor& layer, const oci::Digest& 
 std::string LayerCache::adopt(const oci::Digest& diff_id, const std::string& dir) {
   std::string dest = path(diff_id);
   return with_context("caching layer " + diff_id.str(), [&] {
-    fs::FileLock lock(dest + ".lock");
+    fs::FileLock lock(lock_path(dest));
     if (has(diff_id)) {
       remove_tree(dir);
       return dest;

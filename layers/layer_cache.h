@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "layers/id_map.h"
 #include "layers/layer_reader.h"
@@ -53,6 +54,15 @@ class LayerCache {
   const IdMap* user_namespace() const { return userns_ ? &*userns_ : nullptr; }
   // Removes a tree the build made (as root of the user namespace when rootless).
   void discard(const std::string& dir) const { remove_tree(dir); }
+
+  // What the cache keeps in dir(), for `hoist fsck` (layers/layer_cache_check.h):
+  // beside a layer's directory `<hex>`, `<hex>.complete`, written last, says it
+  // is usable, and `<hex>.lock` is held while it is made; directories named
+  // with temp_prefix(hex) are unpacks in progress.
+  const std::string& dir() const { return dir_; }
+  static std::string marker_path(const std::string& layer_dir);
+  static std::string lock_path(const std::string& layer_dir);
+  static std::string temp_prefix(std::string_view hex);
 
  private:
   void remove_leftovers(const std::string& hex) const;

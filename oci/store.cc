@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "oci/blob_file.h"
+#include "oci/gc_lock.h"
 #include "oci/json_util.h"
 #include "oci/media_types.h"
 
@@ -121,6 +122,12 @@ bool Store::untag(std::string_view ref) {
   return n > 0;
 }
 
+void Store::update_index(const std::function<bool(std::vector<Descriptor>&)>& edit) {
+  fs::FileLock lock(lock_path_);
+  auto entries = read_index();
+  if (edit(entries)) write_index(entries);
+}
+
 std::set<Digest> Store::referenced() const {
   std::set<Digest> seen;
   std::vector<Descriptor> pending = read_index();
@@ -140,7 +147,8 @@ std::set<Digest> Store::referenced() const {
   return seen;
 }
 
-Store::PruneResult Store::prune() {
+Store::PruneResult Store::prune(const std::function<void()>& on_wait) {
+  GcLock no_writers(root_, GcLock::Mode::Exclusive, on_wait);
   fs::FileLock lock(lock_path_);
   PruneResult r;
   auto keep = referenced();

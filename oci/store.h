@@ -7,6 +7,7 @@
 // place; index.json is replaced atomically under a file lock, so concurrent
 // hoist processes and a SIGKILL at any point leave a valid layout.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -55,6 +56,11 @@ class Store {
   void tag(std::string_view ref, const Descriptor& manifest);
   // Removes the tag; false when it did not exist.
   bool untag(std::string_view ref);
+  // Runs `edit` on the index.json entries under the store lock, so it judges
+  // and changes the index as it is, with no tag or prune in between; writes
+  // them back when `edit` returns true. Throws hoist::Error when index.json
+  // cannot be read. (`hoist fsck --repair` drops tags of broken images with it.)
+  void update_index(const std::function<bool(std::vector<Descriptor>&)>& edit);
 
   // Every blob reachable from index.json (manifests, configs, layers, nested indexes).
   std::set<Digest> referenced() const;
@@ -64,7 +70,11 @@ class Store {
     uint64_t bytes = 0;
   };
   // Removes blobs nothing in index.json references, and stale temp files.
-  PruneResult prune();
+  // Holds the store's GcLock exclusive (oci/gc_lock.h) throughout, so it
+  // first waits for running writers, calling `on_wait` once if it must.
+  // Never call it while this process holds the lock shared: it would wait
+  // for itself.
+  PruneResult prune(const std::function<void()>& on_wait = {});
 
   // Registry repositories ("host/path") a blob is known to be in because it was
   // pulled from or pushed to them, as containerd's distribution-source labels:

@@ -4,8 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "common/error.h"
 #include "common/fs.h"
+#include "oci/gc_lock.h"
 #include "oci/media_types.h"
 
 using namespace hoist;
@@ -98,6 +103,37 @@ TEST(Store, PruneKeepsReferenced) {
   EXPECT_TRUE(s.has_blob(Digest::of("keep-me")));
   EXPECT_FALSE(s.has_blob(b.digest));
   EXPECT_FALSE(s.has_blob(stray));
+}
+
+// A writer's blobs are unreferenced until it tags: prune must wait for it
+// rather than take them. Seen through on_wait, never through time passing.
+TEST(Store, PruneWaitsForRunningWriters) {
+  fs::TempDir t;
+  Store s(t.path());
+  Digest untagged = s.put_blob("a build's layer, not tagged yet");
+  std::optional<GcLock> writer(std::in_place, t.path(), GcLock::Mode::Shared);
+  std::atomic<bool> waited = false, finished = false;
+  Store::PruneResult r;
+  std::thread prune([&] {
+    r = s.prune([&] { waited = true; });
+    finished = true;
+  });
+  while (!waited && !finished) std::this_thread::yield();
+  EXPECT_TRUE(waited) << "prune did not wait for the writer";
+  EXPECT_TRUE(s.has_blob(untagged)) << "prune removed a running writer's blob";
+  writer.reset();
+  prune.join();
+  EXPECT_EQ(r.blobs, 1u);
+  EXPECT_FALSE(s.has_blob(untagged));
+}
+
+TEST(Store, PruneWithNoWriterDoesNotWait) {
+  fs::TempDir t;
+  Store s(t.path());
+  s.put_blob("stray");
+  EXPECT_EQ(s.prune([] { ADD_FAILURE() << "waited with no writer running"; }).blobs, 1u);
+  // Prune let go of the lock: a writer starts at once.
+  EXPECT_TRUE(GcLock::try_take(t.path(), GcLock::Mode::Shared));
 }
 
 TEST(Store, ConcurrentTaggersLoseNothing) {
