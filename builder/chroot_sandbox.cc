@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 
 #include "builder/chroot_child.h"
@@ -50,7 +51,10 @@ SandboxResult run_chroot(const SandboxSpec& spec, const std::string& rootfs_dir)
   if (spec.workdir.empty() || spec.workdir[0] != '/')
     throw Error("chroot run: working directory is not absolute: " + spec.workdir);
   std::string rootfs = absolute(rootfs_dir);
-  fs::TempDir etc_dir("", "hoist-etc-");
+  // Beside the root, in the build's scratch space: a hoist killed mid-RUN
+  // leaves it where the build's other leftovers are (and `hoist fsck
+  // --repair` removes them), not in the host's /tmp.
+  fs::TempDir etc_dir(std::filesystem::path(rootfs).parent_path().string(), "etc-");
   write_etc_files(etc_dir.path(), spec.hostname);
   Pipe report = make_pipe("chroot report");
   Pipe output;

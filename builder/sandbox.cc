@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <optional>
 
 #include "builder/interrupt_guard.h"
@@ -34,7 +35,10 @@ void validate(const SandboxSpec& spec) {
 
 SandboxResult run_sandboxed(const SandboxSpec& spec) {
   validate(spec);
-  fs::TempDir etc_dir("", "hoist-etc-");
+  // Beside the root, in the build's scratch space: a hoist killed mid-RUN
+  // leaves it where the build's other leftovers are (and `hoist fsck
+  // --repair` removes them), not in the host's /tmp.
+  fs::TempDir etc_dir(std::filesystem::path(spec.rootfs).parent_path().string(), "etc-");
   write_etc_files(etc_dir.path(), spec.hostname);
   Pipe report = make_pipe("sandbox report");
   Pipe output;
