@@ -21,6 +21,8 @@ void add_registry_flags(CLI::App* cmd, Globals& g) {
   cmd->add_option("--cert-dir", g.cert_dir, "Use DIR's *.crt, *.cert and *.key instead of certs.d")->type_name("DIR");
   cmd->add_option("--retry", g.retry, "Retries of a failed registry request (default 3)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--retry-delay", g.retry_delay, "Delay before the first retry, doubled after each (default 2s)");
+  cmd->add_option("--stall-timeout", g.stall_timeout,
+                  "A transfer moving under 1 KB/s this long fails and is retried (default 60s)");
 }
 
 RemoteRegistry open_registry(const Globals& g, const std::string& host,
@@ -37,6 +39,9 @@ RemoteRegistry open_registry(const Globals& g, const std::string& host,
       credentials.emplace();
     }
   }
+  auto stall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(
+      with_context("--stall-timeout", [&] { return builder::parse_go_duration(g.stall_timeout); })));
+  if (stall.count() < 1) throw Error("--stall-timeout must be at least 1s");
   publish::EndpointOptions options;
   options.tls_verify = g.tls_verify;
   options.cert_dir = g.cert_dir;
@@ -44,7 +49,7 @@ RemoteRegistry open_registry(const Globals& g, const std::string& host,
   options.insecure_registries = publish::default_insecure_registries();
   publish::Endpoint endpoint = publish::resolve_endpoint(host, options);
   RemoteRegistry r;
-  r.http = publish::make_curl_client(endpoint.tls);
+  r.http = publish::make_curl_client(endpoint.tls, stall);
   std::string base_url = publish::pick_base_url(endpoint, *r.http);
   r.registry = std::make_unique<publish::Registry>(host, *r.http, base_url, *credentials);
   r.registry->set_retry(g.retry, retry_delay);

@@ -29,9 +29,10 @@ struct Globals {
   std::string cert_dir;            // --cert-dir DIR
   int retry = 3;                   // --retry: attempts after the first, as buildah
   std::string retry_delay = "2s";  // --retry-delay: the first backoff, doubled each time
+  std::string stall_timeout = "60s";  // --stall-timeout: under 1 KB/s this long fails the request (retried)
 };
 
-// Adds --tls-verify, --cert-dir, --retry and --retry-delay to a command that talks to registries.
+// Adds --tls-verify, --cert-dir, --retry, --retry-delay and --stall-timeout to a command that talks to registries.
 void add_registry_flags(CLI::App* cmd, Globals& g);
 
 

@@ -159,7 +159,7 @@ std::string authority(const std::string& url) {
 
 class CurlClient : public HttpClient {
  public:
-  explicit CurlClient(TlsConfig tls) : tls_(std::move(tls)) {
+  CurlClient(TlsConfig tls, std::chrono::seconds stall) : tls_(std::move(tls)), stall_(stall) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     if (tls_.verify && !tls_.ca_files.empty()) ca_bundle_ = build_ca_bundle();
@@ -205,9 +205,8 @@ class CurlClient : public HttpClient {
     }
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-    // A stalled connection (under 1 KB/s for 60 s) fails instead of hanging CI.
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, stall_.count())));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "hoist/0.1");
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     apply_tls(h);
@@ -361,6 +360,7 @@ class CurlClient : public HttpClient {
   }
 
   TlsConfig tls_;
+  std::chrono::seconds stall_;
   std::string ca_bundle_;  // empty: libcurl's default CAs
   CURLSH* share_ = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks_;
@@ -371,6 +371,8 @@ class CurlClient : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> make_curl_client(const TlsConfig& tls) { return std::make_unique<CurlClient>(tls); }
+std::unique_ptr<HttpClient> make_curl_client(const TlsConfig& tls, std::chrono::seconds stall) {
+  return std::make_unique<CurlClient>(tls, stall);
+}
 
 }  // namespace hoist::publish

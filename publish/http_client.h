@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP seam of the registry client: requests and responses as plain
 // values, one interface, libcurl behind it.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -69,6 +70,9 @@ struct TlsConfig {
   std::string fix_hint;
 };
 
-std::unique_ptr<HttpClient> make_curl_client(const TlsConfig& tls = {});
+// `stall`: a transfer moving under 1 KB/s for this long fails (and is
+// retried like a dropped connection) instead of hanging a CI job.
+std::unique_ptr<HttpClient> make_curl_client(const TlsConfig& tls = {},
+                                             std::chrono::seconds stall = std::chrono::seconds(60));
 
 }  // namespace hoist::publish

@@ -59,7 +59,16 @@ step "pull through 503s and a download cut short"
 start_proxy "status GET /manifests/ 2 503" "status GET /blobs/ 2 503" "cut GET /blobs/$layer 1 5000000"
 [ "$(HOIST_ROOT="$WORK/root2" "$HOIST" pull -q "${fast[@]}" "$PROXY/team/app:1")" = "$digest" ] || fail "pull failed"
 grep -q '^GET /v2/team/app/blobs/sha256:.* cut ' "$PROXY_LOG" || fail "no download was cut: $(cat "$PROXY_LOG")"
+
 HOIST_ROOT="$WORK/root2" "$HOIST" export "$PROXY/team/app:1" --oci "$WORK/pulled"
 umoci unpack --image "$WORK/pulled:1" "$WORK/b" >/dev/null
 cmp "$WORK/rootfs/big.bin" "$WORK/b/rootfs/big.bin" || fail "pulled layer differs"
+
+step "a download that goes quiet is given up after --stall-timeout and fetched again"
+start_proxy "stall GET /blobs/$layer 1 3000000 60"
+[ "$(HOIST_ROOT="$WORK/root3" "$HOIST" pull -q "${fast[@]}" --stall-timeout 2s "$PROXY/team/app:1")" = "$digest" ] ||
+  fail "pull through a stalled download failed"
+grep -q '^GET /v2/team/app/blobs/sha256:.* stall ' "$PROXY_LOG" || fail "no download stalled: $(cat "$PROXY_LOG")"
+[ "$(grep -c "^GET /v2/team/app/blobs/$layer " "$PROXY_LOG")" -ge 2 ] || fail "the stalled blob was not fetched again"
+expect_error "--stall-timeout must be at least 1s" "$HOIST" pull --stall-timeout 0s "$PROXY/team/app:1"
 echo "PASS"

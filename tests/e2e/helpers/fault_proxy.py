@@ -11,12 +11,14 @@ still applies, others are passed on as they are.
   status METHOD PATTERN COUNT CODE [RETRY_AFTER]  answer CODE (a registry error body)
   reset  METHOD PATTERN COUNT BYTES               read BYTES of the body, then reset the connection
   cut    METHOD PATTERN COUNT BYTES               pass on, but reset after BYTES of the answer's body
+  stall  METHOD PATTERN COUNT BYTES SECONDS       pass on, but send nothing after BYTES of the answer's
+                                                  body for SECONDS (a connection gone quiet), then reset
 
 LOG gets one line a request: METHOD PATH STATUS BODY_BYTES CONTENT_RANGE
-(STATUS is "reset" or "cut" for those faults, BODY_BYTES what reached the registry).
+(STATUS is "reset", "cut" or "stall" for those faults, BODY_BYTES what reached the registry).
 The Host header is passed on, so the Locations the registry builds point back here.
 """
-import http.client, http.server, json, re, socket, struct, sys, threading
+import http.client, http.server, json, re, socket, struct, sys, threading, time
 
 port, upstream, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 lock = threading.Lock()
@@ -28,7 +30,7 @@ class Rule:
         self.kind, self.method, self.pattern = parts[0], parts[1], re.compile(parts[2])
         self.left = None if parts[3] == "all" else int(parts[3])
         self.args = parts[4:]
-        if self.kind not in ("status", "reset", "cut"):
+        if self.kind not in ("status", "reset", "cut", "stall"):
             sys.exit(f"unknown fault kind in rule {text!r}")
 
     def take(self, method, path):
@@ -99,10 +101,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.send_header("Content-Length", resp.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data)))
         self.end_headers()
-        if rule and rule.kind == "cut":
+        if rule and rule.kind in ("cut", "stall"):
             self.wfile.write(data[: int(rule.args[0])])
             self.wfile.flush()
-            log(self, "cut", len(body))
+            log(self, rule.kind, len(body))
+            if rule.kind == "stall":
+                time.sleep(float(rule.args[1]))
             reset(self)
             return
         if self.command != "HEAD":
