@@ -1,6 +1,6 @@
 #include "common/fs_leftovers.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -8,23 +8,19 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/fd.h"
+#include "common/fs.h"
 
 namespace hoist::fs {
 
 std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    if (errno == ENOENT) return names;
-    throw_sys("opendir", dir);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    throw_sys("open", dir);
   }
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  UniqueFd owned(fd);
+  return sorted_entries(owned.get(), dir);
 }
 
 bool is_atomic_write_temp(std::string_view name) {
