@@ -71,4 +71,17 @@ start_proxy "stall GET /blobs/$layer 1 3000000 60"
 grep -q '^GET /v2/team/app/blobs/sha256:.* stall ' "$PROXY_LOG" || fail "no download stalled: $(cat "$PROXY_LOG")"
 [ "$(grep -c "^GET /v2/team/app/blobs/$layer " "$PROXY_LOG")" -ge 2 ] || fail "the stalled blob was not fetched again"
 expect_error "--stall-timeout must be at least 1s" "$HOIST" pull --stall-timeout 0s "$PROXY/team/app:1"
+
+step "a blob whose bytes do not match its digest never enters the store; the next pull fetches only what is missing"
+start_proxy "corrupt GET /blobs/$layer all 1000"
+expect_error "$layer" env HOIST_ROOT="$WORK/root4" "$HOIST" pull -q "${fast[@]}" "$PROXY/team/app:1"
+grep -q "^GET /v2/team/app/blobs/$layer corrupt " "$PROXY_LOG" || fail "the layer was not corrupted: $(cat "$PROXY_LOG")"
+[ ! -e "$WORK/root4/store/blobs/sha256/${layer#sha256:}" ] || fail "the corrupt layer is in the store"
+fetched_before=$(grep -c '^GET /v2/team/app/blobs/sha256:.* 200 ' "$PROXY_LOG" || true)
+start_proxy
+[ "$(HOIST_ROOT="$WORK/root4" "$HOIST" pull -q "${fast[@]}" "$PROXY/team/app:1")" = "$digest" ] ||
+  fail "the pull after the fault cleared failed"
+[ "$(grep -c '^GET /v2/team/app/blobs/' "$PROXY_LOG")" = 1 ] ||
+  fail "blobs finished by the failed pull ($fetched_before) were fetched again: $(cat "$PROXY_LOG")"
+grep -q "^GET /v2/team/app/blobs/$layer 200 " "$PROXY_LOG" || fail "the layer was not fetched: $(cat "$PROXY_LOG")"
 echo "PASS"

@@ -11,6 +11,7 @@ still applies, others are passed on as they are.
   status METHOD PATTERN COUNT CODE [RETRY_AFTER]  answer CODE (a registry error body)
   reset  METHOD PATTERN COUNT BYTES               read BYTES of the body, then reset the connection
   cut    METHOD PATTERN COUNT BYTES               pass on, but reset after BYTES of the answer's body
+  corrupt METHOD PATTERN COUNT OFFSET             pass on, with the answer's byte at OFFSET flipped
   stall  METHOD PATTERN COUNT BYTES SECONDS       pass on, but send nothing after BYTES of the answer's
                                                   body for SECONDS (a connection gone quiet), then reset
 
@@ -30,7 +31,7 @@ class Rule:
         self.kind, self.method, self.pattern = parts[0], parts[1], re.compile(parts[2])
         self.left = None if parts[3] == "all" else int(parts[3])
         self.args = parts[4:]
-        if self.kind not in ("status", "reset", "cut", "stall"):
+        if self.kind not in ("status", "reset", "cut", "stall", "corrupt"):
             sys.exit(f"unknown fault kind in rule {text!r}")
 
     def take(self, method, path):
@@ -108,6 +109,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if rule.kind == "stall":
                 time.sleep(float(rule.args[1]))
             reset(self)
+            return
+        if rule and rule.kind == "corrupt" and self.command != "HEAD":
+            at = int(rule.args[0])
+            data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+            log(self, "corrupt", len(body))
+            self.wfile.write(data)
             return
         if self.command != "HEAD":
             self.wfile.write(data)
