@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <functional>
 #include <sstream>
 
 #include "common/error.h"
@@ -50,32 +51,34 @@ layers::LayerResult decode(const std::string& text) {
   return r;
 }
 
+// Reads `upper` with `write` as the header says: nothing when it is empty;
+// as root, here; otherwise inside the user namespace, as its root, where
+// the run's owners are what stat() returns and opaque markers are
+// user.overlay.* xattrs. A blob `write` puts in the store is then written
+// from inside too: that namespace's root is the host user, so the store's
+// files stay the user's own.
+std::optional<layers::LayerResult> snapshot(
+    const std::string& upper, layers::LayerOptions options,
+    const std::function<layers::LayerResult(const layers::LayerOptions&)>& write) {
+  return with_context("snapshotting " + upper, [&]() -> std::optional<layers::LayerResult> {
+    if (upper_is_empty(upper)) return std::nullopt;
+    options.overlay_whiteouts = true;
+    if (::geteuid() == 0) return write(options);
+    options.user_xattr = true;
+    return decode(layers::run_in_user_namespace(layers::current_user_id_map(), [&] { return encode(write(options)); }));
+  });
+}
+
 }  // namespace
 
 std::optional<layers::LayerResult> snapshot_upper(const std::string& upper, oci::Store& store,
                                                   layers::LayerOptions options) {
-  return with_context("snapshotting " + upper, [&]() -> std::optional<layers::LayerResult> {
-    if (upper_is_empty(upper)) return std::nullopt;
-    options.overlay_whiteouts = true;
-    if (::geteuid() == 0) return write_to_store(upper, store, options);
-    options.user_xattr = true;
-    // The blob is written from inside too: its root is the host user, so the
-    // store's files stay the user's own.
-    return decode(layers::run_in_user_namespace(layers::current_user_id_map(),
-                                                [&] { return encode(write_to_store(upper, store, options)); }));
-  });
+  return snapshot(upper, options, [&](const layers::LayerOptions& o) { return write_to_store(upper, store, o); });
 }
 
 std::optional<layers::LayerResult> snapshot_diff_id(const std::string& upper, layers::LayerOptions options) {
-  return with_context("snapshotting " + upper, [&]() -> std::optional<layers::LayerResult> {
-    if (upper_is_empty(upper)) return std::nullopt;
-    options.overlay_whiteouts = true;
-    options.compression = layers::Compression::None;
-    if (::geteuid() == 0) return hash_only(upper, options);
-    options.user_xattr = true;
-    return decode(
-        layers::run_in_user_namespace(layers::current_user_id_map(), [&] { return encode(hash_only(upper, options)); }));
-  });
+  options.compression = layers::Compression::None;
+  return snapshot(upper, options, [&](const layers::LayerOptions& o) { return hash_only(upper, o); });
 }
 
 }  // namespace hoist::builder
