@@ -1,7 +1,10 @@
 #include "layers/layer_reader.h"
 
+#include <optional>
+
 #include "common/error.h"
 #include "layers/compression.h"
+#include "layers/read_ahead.h"
 
 namespace hoist::layers {
 
@@ -37,14 +40,17 @@ UnpackedLayer unpack_layer(Reader& blob, const oci::Digest& expected, const std:
     HashingReader compressed(blob);
     auto plain = make_decompressor(compressed);
     HashingReader tar(*plain);
+    std::optional<ReadAhead> ahead(std::in_place, tar);
     UnpackedLayer r;
     auto check_digest = [&] {
       oci::Digest got = compressed.drain_and_finish();
       if (got != expected) throw Error("digest mismatch: expected " + expected.str() + ", got " + got.str());
     };
     try {
-      r.stats = unpack_tar(tar, dest, options);
+      r.stats = unpack_tar(*ahead, dest, options);
+      ahead->finish();
     } catch (const Error&) {
+      ahead.reset();  // its thread stops reading `compressed` before this one drains it
       // A corrupt blob often shows first as a broken tar: a digest mismatch is the real cause.
       check_digest();
       throw;
