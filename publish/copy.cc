@@ -142,21 +142,23 @@ struct Copier {
   }
 
   void transfer(const oci::Descriptor& d, CopyStats& stats, std::mutex& stats_mu) {
-    if (sink.has_blob(d)) {
-      report(d, State::Exists, static_cast<uint64_t>(d.size));
-      std::lock_guard lock(stats_mu);
-      ++stats.blobs_skipped;
-      return;
-    }
-    WatchedSource watched(src, options.progress);
-    with_context("copying blob " + d.digest.str(), [&] { sink.copy_blob(d, watched); });
-    report(d, watched.read() ? State::Done : State::Mounted, static_cast<uint64_t>(d.size));
+    BlobOutcome outcome = BlobOutcome::Copied;
+    if (options.already_sent && options.already_sent(d.digest))
+      report(d, State::Done, static_cast<uint64_t>(d.size));
+    else
+      outcome = transfer_blob(src, sink, d, options.progress);
     std::lock_guard lock(stats_mu);
-    if (watched.read()) {
-      ++stats.blobs_copied;
-      stats.bytes += static_cast<uint64_t>(d.size);
-    } else {
-      ++stats.blobs_mounted;
+    switch (outcome) {
+      case BlobOutcome::Exists:
+        ++stats.blobs_skipped;
+        break;
+      case BlobOutcome::Mounted:
+        ++stats.blobs_mounted;
+        break;
+      case BlobOutcome::Copied:
+        ++stats.blobs_copied;
+        stats.bytes += static_cast<uint64_t>(d.size);
+        break;
     }
   }
 
@@ -197,6 +199,18 @@ struct Copier {
 };
 
 }  // namespace
+
+BlobOutcome transfer_blob(ImageSource& source, ImageSink& sink, const oci::Descriptor& d, CopyProgress* progress) {
+  auto size = static_cast<uint64_t>(d.size);
+  if (sink.has_blob(d)) {
+    if (progress) progress->update(d, State::Exists, size);
+    return BlobOutcome::Exists;
+  }
+  WatchedSource watched(source, progress);
+  with_context("copying blob " + d.digest.str(), [&] { sink.copy_blob(d, watched); });
+  if (progress) progress->update(d, watched.read() ? State::Done : State::Mounted, size);
+  return watched.read() ? BlobOutcome::Copied : BlobOutcome::Mounted;
+}
 
 void ImageSink::copy_blob(const oci::Descriptor& d, ImageSource& source) {
   auto up = write_blob(d);

@@ -3,6 +3,7 @@
 // tarball). One copy() moves an image from any source to any sink: that is
 // push, pull, save, export and load. Implementations: the local store, an OCI
 // layout (dir or tar), a docker-archive, and (later) a registry repository.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,12 +75,21 @@ struct CopyOptions {
   // Blob transfers at once, when both ends are concurrent (as docker's 3 downloads / 5 uploads).
   unsigned jobs = 4;
   CopyProgress* progress = nullptr;
+  // Blobs this command already put in the sink (build --push sends layers
+  // while the build runs, see upload_ahead.h): counted as copied, not asked
+  // for or sent again.
+  std::function<bool(const oci::Digest&)> already_sent = nullptr;
 };
 
 // Unpacks the layers of an image manifest into `dest`, lowest first, applying
 // whiteouts, each layer checked against its digest and the config's diffIDs:
 // the root filesystem a container of the image would see.
 void unpack_image(ImageSource& source, const oci::Descriptor& manifest, const std::string& dest);
+
+// Moves one blob from source to sink unless the sink has it (or mounts it
+// without reading the source), reporting to `progress` (may be null).
+enum class BlobOutcome { Exists, Mounted, Copied };
+BlobOutcome transfer_blob(ImageSource& source, ImageSink& sink, const oci::Descriptor& d, CopyProgress* progress);
 
 // Copies the image (and, for an index, every manifest it lists) from source
 // to sink: blobs first (several at once when both ends allow), children
