@@ -344,6 +344,8 @@ class Executor {
     auto label = [&](size_t n) { return "[" + name + std::to_string(n) + "/" + std::to_string(total) + "] "; };
     log(label(1) + "FROM " + s.base);
     StageState st = base_state(s);
+    st.on_layer = s.index == plan_.target ? options_.on_target_layer : nullptr;
+    if (st.on_layer) st.announce_layers();
     st.chroot_dir.clear();  // a kept chroot rootfs belongs to the stage that made it
     std::string first = first_key(s);
     for (size_t i = 0; i < s.steps.size(); ++i) {
@@ -377,6 +379,7 @@ class Executor {
         if (hit->layer) {
           st.dirs.push_back(cache_.ensure(*hit->layer, hit->diff_id, store_blobs()));
           st.layers.push_back(*hit->layer);
+          if (st.on_layer) st.on_layer(*hit->layer);
           st.config.diff_ids.push_back(hit->diff_id);
         } else {
           h.empty_layer = true;

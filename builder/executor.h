@@ -56,6 +56,11 @@ struct BuildOptions {
   publish::HttpClient* http = nullptr;          // for ADD <url>; none: such an ADD is an error
   // Progress lines and the output of RUN steps, each piece ending in '\n'.
   std::function<void(std::string_view)> log;
+  // Told of each layer blob of the target stage's image once it is in the
+  // store: the base's when the stage starts, a cached step's at once, a new
+  // one when its compression ends (on that job's thread). build --push starts
+  // uploading them while later steps run. Must not throw.
+  std::function<void(const oci::Descriptor&)> on_target_layer;
 };
 
 struct BuildResult {

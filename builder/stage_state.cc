@@ -1,5 +1,6 @@
 #include "builder/stage_state.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "builder/snapshot.h"
@@ -60,6 +61,7 @@ void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const s
       });
   stage.dirs.push_back(layer_dir);
   stage.layers.push_back(d);
+  if (stage.on_layer) job->on_success(stage.on_layer);
   stage.pending.push_back({stage.layers.size() - 1, std::move(job)});
   stage.config.diff_ids.push_back(tar->diff_id);
   oci::HistoryEntry h;
@@ -72,6 +74,16 @@ void add_layer(BuildEnv& env, StageState& stage, const std::string& dir, const s
 void StageState::finish_layers() {
   for (auto& p : pending) layers.at(p.index) = p.job->get();
   pending.clear();
+}
+
+void StageState::announce_layers() const {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto p = std::find_if(pending.begin(), pending.end(), [&](const PendingLayer& l) { return l.index == i; });
+    if (p == pending.end())
+      on_layer(layers[i]);
+    else
+      p->job->on_success(on_layer);
+  }
 }
 
 void add_empty_history(const BuildEnv& env, StageState& stage, const std::string& created_by) {

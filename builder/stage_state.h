@@ -3,6 +3,7 @@
 // step runners share: the image so far (config, layers, their unpacked
 // directories) and the build's store, layer cache and options.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,11 +31,15 @@ struct StageState {
     std::shared_ptr<LayerJob> job;
   };
   std::vector<PendingLayer> pending;
+  // BuildOptions::on_target_layer while this is the target stage, else empty.
+  std::function<void(const oci::Descriptor&)> on_layer;
   // The stack for an overlay mount: top first.
   std::vector<std::string> lowers() const { return {dirs.rbegin(), dirs.rend()}; }
   // Waits for the layers still compressing and fills in their descriptors;
   // rethrows the first failure.
   void finish_layers();
+  // Passes each layer to on_layer: now when its blob is stored, else when its job ends.
+  void announce_layers() const;
 };
 
 struct BuildEnv {

@@ -14,6 +14,11 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "oci/gc_lock.h"
+#include "publish/blob_sources.h"
+#include "publish/reference.h"
+#include "publish/registry_image.h"
+#include "publish/store_image.h"
+#include "publish/upload_ahead.h"
 
 namespace hoist::cli {
 
@@ -53,6 +58,37 @@ std::vector<std::pair<std::string, std::string>> parse_labels(const std::vector<
     auto eq = kv.find('=');
     if (eq == 0) throw Error("invalid --label \"" + kv + "\": want KEY=VALUE");
     out.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+  }
+  return out;
+}
+
+// build --push: each destination repository's layers go up while the build
+// still runs (publish/upload_ahead.h), over the connection the push after the
+// build then uses.
+struct PushAhead {
+  publish::Reference dest;
+  std::optional<RemoteRegistry> remote;  // opened by the upload thread, with its first blob
+  std::unique_ptr<publish::RegistrySink> sink;
+  std::unique_ptr<publish::StoreSource> source;
+  std::unique_ptr<publish::UploadAhead> ahead;
+};
+
+// One per repository: tags of the same repository share its blobs.
+std::map<std::string, PushAhead> push_ahead(const Globals& g, oci::Store& store, const std::vector<std::string>& tags) {
+  std::map<std::string, PushAhead> out;
+  for (const auto& t : tags) {
+    auto dest = publish::parse_normalized(t);
+    std::string repo = dest.domain + "/" + dest.path;
+    if (out.count(repo)) continue;
+    PushAhead& p = out[repo];
+    p.dest = dest;
+    p.source = std::make_unique<publish::StoreSource>(store, oci::Descriptor{});
+    p.ahead = std::make_unique<publish::UploadAhead>(*p.source, [&g, &store, &p]() -> publish::ImageSink& {
+      p.remote = open_registry(g, p.dest.domain);
+      p.sink = std::make_unique<publish::RegistrySink>(*p.remote->registry, p.dest);
+      p.sink->set_mount_sources(publish::mount_sources(store, p.dest));
+      return *p.sink;
+    });
   }
   return out;
 }
@@ -157,7 +193,15 @@ void run_build(Globals& g, const Opts& o) {
   opts.http = http.get();
   oci::Store store = g.open_store();
   StoreOrPull bases(g, store, o.pull, o.progress, o.quiet);
+  std::map<std::string, PushAhead> ahead;
+  if (o.push) {
+    ahead = push_ahead(g, store, tags);
+    opts.on_target_layer = [&ahead](const oci::Descriptor& d) {
+      for (auto& [repo, p] : ahead) p.ahead->add(d);
+    };
+  }
   builder::BuildResult r = builder::build(parsed, plan, store, bases, opts);
+  for (auto& [repo, p] : ahead) p.ahead->stop();
   if (!o.quiet)
     for (auto& t : tags) std::printf("Successfully tagged %s\n", t.c_str());
   std::string name = tags.empty() ? "" : tags.front();
@@ -165,7 +209,9 @@ void run_build(Globals& g, const Opts& o) {
   if (o.push) {
     for (auto& t : tags) {
       auto dest = publish::parse_normalized(t);
-      push_to_registry(g, store, r.manifest, dest, t, o.progress, o.quiet);
+      PushAhead& p = ahead.at(dest.domain + "/" + dest.path);
+      push_to_registry(g, store, r.manifest, dest, t, o.progress, o.quiet, p.remote ? p.remote->registry.get() : nullptr,
+                       [&p](const oci::Digest& d) { return p.ahead->sent(d); });
       if (!o.quiet) std::printf("%s@%s\n", dest.str().c_str(), r.manifest.digest.str().c_str());
     }
   }

@@ -89,9 +89,12 @@ LocalImage find_image(const oci::Store& store, const std::string& text);
 
 // Pushes `manifest` from the store to `dest` (blobs the registry has skipped,
 // others mounted or uploaded, the manifest last) and records where its blobs now are.
+// `registry`: dest's registry already open, or null; `already_sent`: see publish::CopyOptions.
 publish::CopyStats push_to_registry(const Globals& g, oci::Store& store, const oci::Descriptor& manifest,
                                     const publish::Reference& dest, const std::string& what,
-                                    const std::string& progress_mode, bool quiet);
+                                    const std::string& progress_mode, bool quiet,
+                                    publish::Registry* registry = nullptr,
+                                    std::function<bool(const oci::Digest&)> already_sent = {});
 
 // SOURCE_DATE_EPOCH, when set; throws on a malformed value.
 std::optional<int64_t> source_date_epoch();

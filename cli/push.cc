@@ -11,15 +11,22 @@ namespace hoist::cli {
 
 publish::CopyStats push_to_registry(const Globals& g, oci::Store& store, const oci::Descriptor& manifest,
                                     const publish::Reference& dest, const std::string& what,
-                                    const std::string& progress_mode, bool quiet) {
-  auto remote = open_registry(g, dest.domain);
+                                    const std::string& progress_mode, bool quiet, publish::Registry* registry,
+                                    std::function<bool(const oci::Digest&)> already_sent) {
+  RemoteRegistry remote;
+  if (!registry) {
+    remote = open_registry(g, dest.domain);
+    registry = remote.registry.get();
+  }
   publish::StoreSource src(store, manifest);
-  publish::RegistrySink sink(*remote.registry, dest);
+  publish::RegistrySink sink(*registry, dest);
   sink.set_mount_sources(publish::mount_sources(store, dest));
   std::unique_ptr<publish::ProgressDisplay> progress;
   if (!quiet) progress = publish::make_stdout_progress(progress_mode, "uploading");
   auto stats = with_context("pushing " + what + " to " + dest.str(),
-                            [&] { return publish::copy(src, sink, {}, {.progress = progress.get()}); });
+                            [&] {
+    return publish::copy(src, sink, {}, {.progress = progress.get(), .already_sent = std::move(already_sent)});
+  });
   if (progress) progress->finish();
   publish::record_blob_sources(store, manifest, dest);
   return stats;

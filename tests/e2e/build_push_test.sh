@@ -58,6 +58,33 @@ grep -q "$digest" <<<"$(skopeo inspect "oci-archive:$WORK/app-oci.tar")" || fail
 grep -q '"cat"' <<<"$(skopeo inspect --config "docker-archive:$WORK/app-docker.tar")" || fail "--output type=docker unreadable"
 diff <(tree_listing "$WORK/b1/rootfs") <(tree_listing "$WORK/rootfs") || fail "--output type=local differs from the image"
 
+step "a multi-stage build pushes the target stage's layers and nothing of the other stages"
+# build --push uploads layers while the build runs (publish/upload_ahead.h);
+# only the target stage's may go up.
+mctx=$WORK/multi
+mkdir -p "$mctx"
+cat >"$mctx/Dockerfile" <<DF
+FROM $REGISTRY/base/busybox:1 AS builder
+RUN echo "builder only $RANDOM$RANDOM" > /builder-only.txt && echo artifact > /artifact.txt
+FROM $REGISTRY/base/busybox:1
+COPY --from=builder /artifact.txt /srv/
+RUN echo final > /srv/final.txt
+DF
+out=$("$HOIST" build --progress plain -t "$REGISTRY/team/multi:1" --push --digestfile "$WORK/multi-digest" "$mctx") ||
+  fail "multi-stage build --push failed: $out"
+"$HOIST" build -q --target builder -t local/builder:1 "$mctx" >/dev/null
+builder_layer=$("$HOIST" inspect local/builder:1 |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Manifest"]["layers"][-1]["digest"])')
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://$REGISTRY/v2/team/multi/blobs/$builder_layer")
+[ "$code" = 404 ] || fail "the builder stage's layer $builder_layer was pushed (HEAD gave $code)"
+skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/team/multi:1" "oci:$WORK/multi-oci:x"
+umoci unpack --image "$WORK/multi-oci:x" "$WORK/m1" >/dev/null
+[ "$(cat "$WORK/m1/rootfs/srv/artifact.txt" "$WORK/m1/rootfs/srv/final.txt")" = "$(printf 'artifact\nfinal')" ] ||
+  fail "the pushed multi-stage image lacks its files"
+[ ! -e "$WORK/m1/rootfs/builder-only.txt" ] || fail "the builder stage leaked into the image"
+[ "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/team/multi:1")" = \
+  "$(cat "$WORK/multi-digest")" ] || fail "registry :1 has another digest"
+
 step "a push that fails fails the build, after the image is in the store"
 expect_error "127.0.0.1:1" "$HOIST" build -q -t 127.0.0.1:1/team/app:1 --push --retry 0 "$ctx"
 grep -q "127.0.0.1:1/team/app" <<<"$("$HOIST" images)" || fail "the built image should still be in the store"
