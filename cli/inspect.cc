@@ -63,7 +63,8 @@ void register_inspect(CLI::App& app, Globals& g) {
           }
           return describe(ref.str(), root, root_bytes, chosen, [&](const oci::Descriptor& d) {
             layers::StringWriter w;
-            src.read_blob(d, w);
+            src.read_blob(d, w);  // a source need not check the digest: see ImageSource::read_blob
+            if (oci::Digest::of(w.out) != d.digest) throw Error("blob " + d.digest.str() + " of " + ref.str() + " is corrupt");
             return w.out;
           });
         }));

@@ -21,6 +21,8 @@ class ImageSource {
   // The exact bytes of a manifest or index; implementations verify the digest.
   virtual std::string read_manifest(const oci::Descriptor& d) = 0;
   // Streams a blob (config or layer) as stored, compressed layers stay compressed.
+  // Its digest need not be checked here: copy() writes into a BlobUpload,
+  // whose commit() does; other callers check it themselves.
   virtual void read_blob(const oci::Descriptor& d, layers::Writer& out) = 0;
   // The same bytes as a Reader, for consumers that pull (the unpacker). By
   // default the blob is spooled to an unlinked temp file; sources that hold

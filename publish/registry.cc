@@ -92,6 +92,7 @@ class LengthCheck : public layers::Writer {
     seen_ += n;
     out_.write(data, n);
   }
+  uint64_t seen() const { return seen_; }
 
  private:
   layers::Writer& out_;
@@ -266,9 +267,10 @@ bool Registry::has_blob(const std::string& repo, const oci::Digest& d) {
   fail(r, what);
 }
 
-void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out) {
+void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out, bool check_digest) {
   layers::HashingWriter checked(out);
-  LengthCheck bounded(checked, d.size, "blob " + d.digest.str() + " from " + host_ + "/" + repo);
+  LengthCheck bounded(check_digest ? static_cast<layers::Writer&>(checked) : out, d.size,
+                      "blob " + d.digest.str() + " from " + host_ + "/" + repo);
   ResumingWriter resuming(bounded);
   HttpRequest req;
   req.url = base_ + "/v2/" + repo + "/blobs/" + d.digest.str();
@@ -285,6 +287,12 @@ void Registry::get_blob(const std::string& repo, const oci::Descriptor& d, layer
     }
   });
   if (r.status != 200) fail(r, what);
+  if (!check_digest) {
+    if (static_cast<int64_t>(bounded.seen()) != d.size)
+      throw Error("blob " + d.digest.str() + " from " + host_ + "/" + repo + " is corrupt: got " +
+                  std::to_string(bounded.seen()) + " bytes");
+    return;
+  }
   oci::Digest got = checked.finish();
   if (got != d.digest || static_cast<int64_t>(checked.size()) != d.size)
     throw Error("blob " + d.digest.str() + " from " + host_ + "/" + repo + " is corrupt: got " + got.str() + ", " +

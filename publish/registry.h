@@ -52,7 +52,9 @@ class Registry {
   // Streams the blob into `out`, checking its digest and size at the end (a
   // blob longer than d.size as soon as the extra bytes arrive). A download
   // cut short is started again; the bytes `out` already has are not written twice.
-  void get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out);
+  // `check_digest` false leaves the digest to `out` (a sink's BlobUpload,
+  // whose commit() checks it): each byte is then hashed once, not twice.
+  void get_blob(const std::string& repo, const oci::Descriptor& d, layers::Writer& out, bool check_digest = true);
 
   // Opens the blob's bytes from the start; called again for each new try.
   using BlobOpener = std::function<std::unique_ptr<layers::Reader>()>;
