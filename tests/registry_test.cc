@@ -359,6 +359,26 @@ TEST_F(RegistryTest, BlobShorterThanItsDescriptorIsCorrupt) {
             "blob " + d.digest.str() + " from 127.0.0.1:5000/team/app is corrupt: got " + d.digest.str() + ", 10 bytes");
 }
 
+TEST_F(RegistryTest, UncheckedDigestStillEnforcesTheSize) {
+  // check_digest=false: the sink's BlobUpload checks the digest; the length is still the download's to check.
+  std::string blob = "0123456789";
+  auto d = oci::describe(oci::media::kOciLayer, blob);
+  layers::StringWriter out;
+  http.expect("GET", "/blobs/", reply(200, {}, "not the blob"));
+  d.size = 20;
+  EXPECT_EQ(error_of([&] { registry.get_blob("team/app", d, out, false); }),
+            "blob " + d.digest.str() + " from 127.0.0.1:5000/team/app is corrupt: got 12 bytes");
+  d.size = 10;
+  layers::StringWriter out2;
+  http.expect("GET", "/blobs/", reply(200, {}, "0123456789x"));
+  EXPECT_EQ(error_of([&] { registry.get_blob("team/app", d, out2, false); }),
+            "blob " + d.digest.str() + " from 127.0.0.1:5000/team/app is longer than the 10 bytes its descriptor says");
+  layers::StringWriter out3;
+  http.expect("GET", "/blobs/", reply(200, {}, "9876543210"));
+  registry.get_blob("team/app", d, out3, false);  // the wrong bytes at the right length pass here: commit() refuses them
+  EXPECT_EQ(out3.out, "9876543210");
+}
+
 const std::string kProxyPage =
     "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>\n"
     "<body><center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx/1.25.3</center>\n</body></html>\n";
