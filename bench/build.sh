@@ -12,7 +12,7 @@
 # libc from this machine's packages and busybox, ~95 MB, ~2,000 files) pushed
 # to a docker-registry on 127.0.0.1; the context is ~3,000 generated source
 # files (seeded, the same bytes every run). Nothing but 127.0.0.1 is contacted.
-# Also prints scenario 1's physical floor (tar | igzip | sha256sum over the
+# Also prints scenario 1's physical floor (tar | sha256 + igzip | sha256 over the
 # layers hoist had to write, and the base's decompress-hash-unpack) and checks
 # that both tools' images carry the same /artifact.
 # Usage: bench/build.sh [HOIST] [ROUNDS]
@@ -65,7 +65,9 @@ own_fs() {  # dir
   [[ -n $feat && $feat != *has_journal* ]] && opts+=(-O ^has_journal)
   truncate -s 8G "$img"
   mkfs.ext4 -q -F "${opts[@]}" "$img" >/dev/null 2>&1 || return 1
-  loop=$(losetup -f --show "$img" 2>/dev/null) || return 1
+  # Direct I/O: the loop device writes straight to the disk, not into a
+  # second page cache that `sync` may leave dirty for the next tool's round.
+  loop=$(losetup -f --show --direct-io=on "$img" 2>/dev/null) || return 1
   loops+=("$loop")
   mount "$loop" "$1"
 }
@@ -265,11 +267,13 @@ same_artifact cold
 
 # The physical floor of scenario 1, over the last cold round's image: every
 # layer hoist wrote (those above the base, unpacked again here) through
-# `tar | igzip -1 | sha256sum` -- the least work that makes and digests those
-# gzip layers (hoist's default is isa-l level 1) -- plus the base layer's pull:
-# sha256 of the blob, `igzip -d`, sha256 of the tar and unpacking it. Not in
-# the floor: the RUN steps' own work (cp -a, dd, reading the sources) and the
-# uploads over loopback.
+# `tar | tee >(sha256) | igzip -1 | sha256` -- the least work that makes those
+# gzip layers (hoist's default is isa-l level 1) and both their digests -- plus
+# the base layer's pull: sha256 of the blob, `igzip -d`, sha256 of the tar and
+# unpacking it. sha256 is `openssl dgst`, the CPU's SHA extensions as hoist
+# uses them (coreutils' sha256sum is about 4x slower here). On hoist's
+# filesystem, like its rounds. Not in the floor: the RUN steps' own work
+# (cp -a, dd, reading the sources) and the uploads over loopback.
 HOIST_ROOT=$work/fs-hoist/root "$hoist" inspect "$app_hoist" >"$work/app.json"
 mapfile -t new_layers < <(python3 - "$work/base.json" "$work/app.json" <<'PY'
 import json, sys
@@ -280,31 +284,33 @@ for l in app[len(base):]: print(l["digest"].split(":")[1])
 PY
 )
 blobs=$work/fs-hoist/root/store/blobs/sha256
+floor=$work/fs-hoist/floor
 new_bytes=0
 for d in "${new_layers[@]}"; do
-  mkdir -p "$work/floor/layers/$d"
-  tar -C "$work/floor/layers/$d" -xzf "$blobs/$d"
-  new_bytes=$((new_bytes + $(tar -C "$work/floor/layers/$d" -cf - . | wc -c)))
+  mkdir -p "$floor/layers/$d"
+  tar -C "$floor/layers/$d" -xzf "$blobs/$d"
+  new_bytes=$((new_bytes + $(tar -C "$floor/layers/$d" -cf - . | wc -c)))
 done
 base_blob=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Manifest"]["layers"][0]["digest"].split(":")[1])' "$work/base.json")
+sha256() { openssl dgst -sha256 "$@" >/dev/null; }
 floor_compress() {
-  for d in "$work"/floor/layers/*; do tar -C "$d" -cf - . | igzip -1 -c | sha256sum; done
+  for d in "$floor"/layers/*; do tar -C "$d" -cf - . | tee >(sha256) | igzip -1 -c | sha256; done
 }
 floor_pull() {
-  sha256sum "$blobs/$base_blob" && igzip -dc "$blobs/$base_blob" | tee >(sha256sum >/dev/null) | tar -C "$unpack" -xf -
+  sha256 "$blobs/$base_blob" && igzip -dc "$blobs/$base_blob" | tee >(sha256) | tar -C "$unpack" -xf -
 }
-export blobs base_blob unpack
-export -f floor_compress floor_pull
+export blobs base_blob unpack floor
+export -f sha256 floor_compress floor_pull
 fc=() fp=()
 for i in $(seq "$rounds"); do
   fc+=("$(measure floor_compress | cut -d' ' -f1)")
-  unpack=$work/floor/unpack.$i  # a new directory each round, as above: no delete before a timed step
+  unpack=$floor/unpack.$i  # a new directory each round, as above: no delete before a timed step
   mkdir -p "$unpack"
   fp+=("$(measure floor_pull | cut -d' ' -f1)")
 done
 floor_c=$(printf '%s\n' "${fc[@]}" | median)
 floor_p=$(printf '%s\n' "${fp[@]}" | median)
-mkdir -p "$work/trash" && mv "$work/floor" "$work/trash/floor"
+mkdir -p "$work/fs-hoist/trash" && mv "$floor" "$work/fs-hoist/trash/floor"
 
 # --- scenario 2: fully cached rebuild and push, nothing changed ---
 for i in $(seq "$rounds"); do run_round cached "$i"; done
@@ -329,6 +335,6 @@ for s in cold cached edit; do
     $((r[$s.hoist] / 1024)) $((r[$s.buildah] / 1024))
 done
 cold_h=$(printf '%s\n' ${t[cold.hoist]} | median)
-printf '\nscenario 1 floor: tar | igzip -1 | sha256sum over the %d new layers (%d MB as tar) %.2fs; base pull (sha256, igzip -d, sha256, untar; %d MB) %.2fs; sum %.2fs; hoist cold = %.2fx the floor\n' \
+printf '\nscenario 1 floor: tar | sha256 + igzip -1 | sha256 over the %d new layers (%d MB as tar) %.2fs; base pull (sha256, igzip -d, sha256, untar; %d MB) %.2fs; sum %.2fs; hoist cold = %.2fx the floor\n' \
   "${#new_layers[@]}" $((new_bytes / 1000000)) "$floor_c" $(( $(stat -c %s "$cache/base-root/store/blobs/sha256/$base_blob") / 1000000 )) \
   "$floor_p" "$(echo "$floor_c + $floor_p" | bc -l)" "$(echo "$cold_h / ($floor_c + $floor_p)" | bc -l)"
