@@ -125,8 +125,7 @@ UnpackedLayer LayerCache::unpack(const oci::Descriptor& layer, const BlobOpener&
         source.reset();
         UniqueFd out = std::move(feed);
         SocketWriter w(out.get());
-        std::string buf(1 << 20, '\0');
-        while (size_t n = blob->read(buf.data(), buf.size())) w.write(buf.data(), n);
+        copy_stream(*blob, w);
       });
   UnpackedLayer r;
   r.diff_id = oci::Digest::parse(diff_id);

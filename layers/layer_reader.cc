@@ -4,7 +4,8 @@
 
 #include "common/error.h"
 #include "layers/compression.h"
-#include "layers/read_ahead.h"
+#include "layers/hashing_writer.h"
+#include "layers/producer_reader.h"
 
 namespace hoist::layers {
 
@@ -40,7 +41,10 @@ UnpackedLayer unpack_layer(Reader& blob, const oci::Digest& expected, const std:
     HashingReader compressed(blob);
     auto plain = make_decompressor(compressed);
     HashingReader tar(*plain);
-    std::optional<ReadAhead> ahead(std::in_place, tar);
+    // The blob is read, hashed, inflated and hashed on a thread of its own
+    // while this one writes the files.
+    std::optional<ProducerReader> ahead(std::in_place, [&tar](Writer& out) { copy_stream(tar, out); });
+    NullWriter rest;
     UnpackedLayer r;
     auto check_digest = [&] {
       oci::Digest got = compressed.drain_and_finish();
@@ -48,9 +52,9 @@ UnpackedLayer unpack_layer(Reader& blob, const oci::Digest& expected, const std:
     };
     try {
       r.stats = unpack_tar(*ahead, dest, options);
-      ahead->finish();
+      copy_stream(*ahead, rest);  // what the tar reader left (padding, trailing zero blocks) is hashed too
     } catch (const Error&) {
-      ahead.reset();  // its thread stops reading `compressed` before this one drains it
+      ahead.reset();  // its thread stops before this one reads `compressed`
       // A corrupt blob often shows first as a broken tar: a digest mismatch is the real cause.
       check_digest();
       throw;

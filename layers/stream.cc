@@ -37,10 +37,14 @@ size_t BufferReader::read(void* data, size_t size) {
   return n;
 }
 
-void copy_file(const std::string& path, Writer& out) {
-  FileReader in(path);
+void copy_stream(Reader& in, Writer& out) {
   std::string buf(1 << 20, '\0');
   while (size_t n = in.read(buf.data(), buf.size())) out.write(buf.data(), n);
+}
+
+void copy_file(const std::string& path, Writer& out) {
+  FileReader in(path);
+  copy_stream(in, out);
 }
 
 }  // namespace hoist::layers

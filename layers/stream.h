@@ -68,6 +68,8 @@ class BufferReader : public Reader {
   std::string_view data_;
 };
 
+// Streams everything `in` has left into `out`.
+void copy_stream(Reader& in, Writer& out);
 // Streams the whole file at `path` into `out`.
 void copy_file(const std::string& path, Writer& out);
 
