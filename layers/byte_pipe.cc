@@ -2,12 +2,17 @@
 
 #include <cstring>
 
+#include "common/error.h"
+
 namespace hoist::layers {
 
 void BytePipe::push(std::string buf) {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return gone_ || queue_.size() < depth_; });
-  if (gone_) return;
+  if (gone_) {
+    if (after_ == AfterHangUp::Drop) return;
+    throw Error("the reader of this stream stopped");
+  }
   queue_.push_back(std::move(buf));
   cv_.notify_all();
 }
@@ -28,7 +33,7 @@ void BytePipe::close() {
   cv_.notify_all();
 }
 
-void BytePipe::fail(Error why) {
+void BytePipe::fail(std::exception_ptr why) {
   std::lock_guard lock(mu_);
   error_ = std::move(why);
   closed_ = true;
@@ -38,8 +43,10 @@ void BytePipe::fail(Error why) {
 size_t BytePipe::read(void* data, size_t size) {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
-  if (error_) throw *error_;
-  if (queue_.empty()) return 0;
+  if (queue_.empty()) {
+    if (error_) std::rethrow_exception(error_);
+    return 0;
+  }
   std::string& front = queue_.front();
   size_t n = std::min(size, front.size() - offset_);
   std::memcpy(data, front.data() + offset_, n);

@@ -2,15 +2,10 @@
 // A Reader fed by a function that writes, run on its own thread: lets a
 // consumer that pulls (an HTTP upload) read what a producer pushes (an HTTP
 // download) with no temp file. Memory is bounded by depth x chunk bytes.
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <functional>
-#include <mutex>
-#include <string>
 #include <thread>
 
-#include "layers/stream.h"
+#include "layers/byte_pipe.h"
 
 namespace hoist::layers {
 
@@ -23,19 +18,10 @@ class ProducerReader : public Reader {
   ProducerReader& operator=(const ProducerReader&) = delete;
 
   // Returns 0 once the producer returned; rethrows its error at that point instead.
-  size_t read(void* data, size_t size) override;
+  size_t read(void* data, size_t size) override { return pipe_.read(data, size); }
 
  private:
-  class Feed;
-  void push(std::string buf);
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  size_t offset_ = 0;  // into queue_.front()
-  size_t chunk_, depth_;
-  bool done_ = false, cancelled_ = false;
-  std::exception_ptr error_;
+  BytePipe pipe_;
   std::thread thread_;
 };
 

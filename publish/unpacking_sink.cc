@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "common/error.h"
 #include "layers/byte_pipe.h"
 
 namespace hoist::publish {
@@ -24,7 +25,7 @@ class UnpackingUpload : public BlobUpload {
         }) {}
   ~UnpackingUpload() override {
     if (!unpacker_.joinable()) return;
-    pipe_.fail(Error("the download of this layer stopped"));
+    pipe_.fail(std::make_exception_ptr(Error("the download of this layer stopped")));
     unpacker_.join();
   }
   UnpackingUpload(const UnpackingUpload&) = delete;
@@ -53,7 +54,7 @@ class UnpackingUpload : public BlobUpload {
   };
 
   std::unique_ptr<BlobUpload> inner_;
-  layers::BytePipe pipe_;
+  layers::BytePipe pipe_{layers::BytePipe::AfterHangUp::Drop};  // the store still wants the bytes
   std::thread unpacker_;
 };
 

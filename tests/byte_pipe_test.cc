@@ -4,13 +4,15 @@
 
 #include <thread>
 
+#include "common/error.h"
+
 using namespace hoist;
 using namespace hoist::layers;
 
 TEST(BytePipe, CarriesEveryByteInOrderAcrossThreads) {
   std::string data;
   for (int i = 0; i < 200'000; ++i) data += static_cast<char>('a' + i % 23);
-  BytePipe pipe(1000, 3);
+  BytePipe pipe(BytePipe::AfterHangUp::Throw, 1000, 3);
   std::thread writer([&] {
     for (size_t at = 0, step = 1; at < data.size(); at += step, step = step * 7 % 4093 + 1)
       pipe.write(data.data() + at, std::min(step, data.size() - at));
@@ -22,11 +24,13 @@ TEST(BytePipe, CarriesEveryByteInOrderAcrossThreads) {
   EXPECT_EQ(got, data);
 }
 
-TEST(BytePipe, AFailureReachesTheReaderInsteadOfTheRest) {
-  BytePipe pipe(4, 2);
+TEST(BytePipe, AFailureReachesTheReaderAfterTheBytesBeforeIt) {
+  BytePipe pipe(BytePipe::AfterHangUp::Throw, 4, 2);
   pipe.write("abcd", 4);
-  pipe.fail(Error("download cut"));
+  pipe.fail(std::make_exception_ptr(Error("download cut")));
   char buf[8];
+  ASSERT_EQ(pipe.read(buf, sizeof buf), 4u);
+  EXPECT_EQ(std::string(buf, 4), "abcd");
   try {
     pipe.read(buf, sizeof buf);
     FAIL() << "read past a failure";
@@ -35,8 +39,11 @@ TEST(BytePipe, AFailureReachesTheReaderInsteadOfTheRest) {
   }
 }
 
-TEST(BytePipe, WritesAfterTheReaderHungUpAreDropped) {
-  BytePipe pipe(4, 1);
+TEST(BytePipe, AfterAHangUpWritesThrowOrAreDropped) {
+  BytePipe stopping(BytePipe::AfterHangUp::Throw, 4, 1);
+  stopping.hang_up();
+  EXPECT_THROW(stopping.write("abcd", 4), Error);
+  BytePipe pipe(BytePipe::AfterHangUp::Drop, 4, 1);
   pipe.hang_up();
   std::string lots(1 << 20, 'x');
   pipe.write(lots.data(), lots.size());  // would block forever on a full queue if kept
