@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "tests/busybox_layer.h"
+#include "tests/child_process.h"
 #include "tests/tree_snapshot.h"
 
 namespace hoist::builder {
@@ -43,11 +44,7 @@ struct RunOutcome {
 // effective, permitted, inheritable): it may chroot and mknod but not make
 // namespaces or mounts. Returns what fn returns; an error as "error: LINE".
 std::string without_sys_admin(const std::function<std::string()>& fn) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
+  return test::run_in_child([&] {
     std::string out;
     try {
       __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -65,17 +62,8 @@ std::string without_sys_admin(const std::function<std::string()>& fn) {
     } catch (const std::exception& e) {
       out = std::string("error: ") + e.what();
     }
-    fs::write_all(fds[1], out.data(), out.size(), "result");
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
-  ::waitpid(pid, nullptr, 0);
-  return out;
+    return out;
+  });
 }
 
 class ChrootSandboxTest : public ::testing::Test {

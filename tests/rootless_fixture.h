@@ -33,6 +33,7 @@
 #include "layers/stream.h"
 #include "oci/descriptor.h"
 #include "oci/media_types.h"
+#include "tests/child_process.h"
 
 namespace hoist::test {
 
@@ -80,11 +81,8 @@ inline TestUser add_user(const std::string& dir, const std::string& name, bool r
 // and TMPDIR inside `dir`. Returns fn's result; its hoist::Error comes back
 // as a std::runtime_error carrying the same line.
 inline std::string as_user(const TestUser& user, const std::string& dir, const std::function<std::string()>& fn) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
+  int status = 0;
+  std::string out = run_in_child([&] {
     std::string out;
     try {
       if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -103,17 +101,8 @@ inline std::string as_user(const TestUser& user, const std::string& dir, const s
     } catch (const std::exception& e) {
       out = std::string("-") + e.what();
     }
-    fs::write_all(fds[1], out.data(), out.size(), "result");
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+    return out;
+  }, &status);
   if (out.starts_with("+")) return out.substr(1);
   if (out.starts_with("-")) throw std::runtime_error(out.substr(1));
   throw std::runtime_error("child as " + user.name + " ended without a result, status " + std::to_string(status));

@@ -27,6 +27,7 @@
 #include "common/fs.h"
 #include "layers/confined_path.h"
 #include "layers/unpack.h"
+#include "tests/child_process.h"
 #include "tests/raw_tar.h"
 #include "tests/test_support.h"
 #include "tests/unpack_test_support.h"
@@ -61,11 +62,8 @@ struct Measured {
 };
 
 Measured measure_in_child(const std::function<std::string()>& fn) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error("pipe");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
+  int status = 0;
+  std::string out = hoist::test::run_in_child([&] {
     // The child starts with its parent's pages resident: the peak is reset
     // to that, and only what fn adds counts.
     hoist::UniqueFd clear(::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC));
@@ -81,18 +79,8 @@ Measured measure_in_child(const std::function<std::string()>& fn) {
       out = std::string("-unexpected exception: ") + e.what();
     }
     ::getrusage(RUSAGE_SELF, &after);
-    out = std::to_string(after.ru_maxrss - before.ru_maxrss) + "\n" + out;
-    hoist::fs::write_all(fds[1], out.data(), out.size(), "result");
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+    return std::to_string(after.ru_maxrss - before.ru_maxrss) + "\n" + out;
+  }, &status);
   Measured m;
   size_t nl = out.find('\n');
   if (nl == std::string::npos) {
