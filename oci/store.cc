@@ -56,7 +56,8 @@ namespace {
 
 class FileBlobWriter : public Store::BlobWriter {
  public:
-  FileBlobWriter(const std::string& blobs_dir, const std::string& tmp_dir) : file_(blobs_dir, tmp_dir) {}
+  FileBlobWriter(const std::string& blobs_dir, const std::string& tmp_dir, BlobFile::Cache cache)
+      : file_(blobs_dir, tmp_dir, cache) {}
   void write(const void* data, size_t size) override { file_.write(data, size); }
   Digest commit(const Digest& expected) override { return file_.commit(expected); }
 
@@ -66,8 +67,8 @@ class FileBlobWriter : public Store::BlobWriter {
 
 }  // namespace
 
-std::unique_ptr<Store::BlobWriter> Store::blob_writer() {
-  return std::make_unique<FileBlobWriter>(layout_ + "/blobs/sha256", tmp_);
+std::unique_ptr<Store::BlobWriter> Store::blob_writer(BlobFile::Cache cache) {
+  return std::make_unique<FileBlobWriter>(layout_ + "/blobs/sha256", tmp_, cache);
 }
 
 Digest Store::put_blob(std::string_view bytes) {

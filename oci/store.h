@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/blob_file.h"
 #include "oci/descriptor.h"
 
 namespace hoist::oci {
@@ -46,7 +47,7 @@ class Store {
     // `expected` empty: the digest of what was written is accepted as is.
     virtual Digest commit(const Digest& expected = {}) = 0;
   };
-  std::unique_ptr<BlobWriter> blob_writer();
+  std::unique_ptr<BlobWriter> blob_writer(BlobFile::Cache cache = BlobFile::Cache::Use);
 
   // index.json entries, in file order.
   std::vector<Descriptor> list() const;

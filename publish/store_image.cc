@@ -22,7 +22,9 @@ namespace {
 
 class StoreUpload : public BlobUpload {
  public:
-  StoreUpload(oci::Store& store, oci::Digest expected) : w_(store.blob_writer()), expected_(std::move(expected)) {}
+  // What a pull or a load brings is written around the page cache: see BlobFile::Cache.
+  StoreUpload(oci::Store& store, oci::Digest expected)
+      : w_(store.blob_writer(oci::BlobFile::Cache::Bypass)), expected_(std::move(expected)) {}
   void write(const void* d, size_t n) override { w_->write(d, n); }
   void commit() override { w_->commit(expected_); }
 
