@@ -64,6 +64,28 @@ export HOIST_ROOT=$work/root
 bytes=$(du -sb "$work/layout/blobs" | cut -f1)
 echo "image: 4 layers, $((bytes / 1000000)) MB compressed; registry $reg; $rounds rounds (median)"
 
+# A minimal push client, as a yardstick: curl sends each blob in one PUT, all
+# at once, and does nothing else (no hashing, no chunks, no store). What it
+# takes is the registry's own work and the wire; no client can do much better.
+cat >"$work/minimal_push.sh" <<'SH'
+set -euo pipefail
+reg=$1 layout=$2
+put_blob() {
+  local loc sep
+  loc=$(curl -sf -D - -o /dev/null -X POST "http://$reg/v2/bench/img/blobs/uploads/" |
+        tr -d '\r' | awk -F': ' 'tolower($1) == "location" {print $2}')
+  [[ $loc == http* ]] || loc=http://$reg$loc
+  if [[ $loc == *\?* ]]; then sep='&'; else sep='?'; fi
+  curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' -T "$1" "$loc${sep}digest=sha256:${1##*/}"
+}
+pids=()
+for b in "$layout"/blobs/sha256/*; do put_blob "$b" & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+m=$(grep -o '"digest": *"sha256:[0-9a-f]*"' "$layout/index.json" | grep -o '[0-9a-f]\{64\}')
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+  --data-binary "@$layout/blobs/sha256/$m" "http://$reg/v2/bench/img/manifests/1"
+SH
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Prints "SECONDS MAXRSS_KB" for a command.
 measure() {
@@ -76,13 +98,21 @@ declare -A t r
 for scenario in push pull; do
   for tool in hoist skopeo; do t[$scenario.$tool]=""; r[$scenario.$tool]=0; done
 done
+# CPU seconds docker-registry has used so far (user + system).
+registry_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / hz}' "/proc/$pid/stat"; }
+minimal="" registry_push_cpu=""
 for i in $(seq "$rounds"); do
+  wipe_registry
+  out=$(measure bash "$work/minimal_push.sh" "$reg" "$work/layout")
+  minimal+="${out% *} "
   for tool in hoist skopeo; do
     # Each push starts from an empty registry and no record of earlier pushes,
     # so every byte goes up (nothing to skip or mount).
     wipe_registry
+    before=$(registry_cpu)
     case $tool in
-      hoist) out=$(measure "$hoist" push -q bench "$reg/bench/img:1") ;;
+      hoist) out=$(measure "$hoist" push -q bench "$reg/bench/img:1")
+        registry_push_cpu+="$(echo "$(registry_cpu) - $before" | bc) " ;;
       skopeo) out=$(measure skopeo copy -q --dest-tls-verify=false "oci:$work/layout:bench" "docker://$reg/bench/img:1") ;;
     esac
     t[push.$tool]+="${out% *} "
@@ -103,4 +133,10 @@ for scenario in push pull; do
   s=$(printf '%s\n' ${t[$scenario.skopeo]} | median)
   printf '%-4s hoist %6.2fs (peak RSS %3d MB)   skopeo %6.2fs (peak RSS %3d MB)   skopeo/hoist = %.2fx\n' \
     "$scenario" "$h" $((r[$scenario.hoist] / 1024)) "$s" $((r[$scenario.skopeo] / 1024)) "$(echo "$s / $h" | bc -l)"
+  [ "$scenario" = push ] || continue
+  m=$(printf '%s\n' $minimal | median)
+  printf '     minimal client (curl, every blob in one PUT, all at once) %.2fs: skopeo/curl = %.2fx, hoist/curl = %.2fx\n' \
+    "$m" "$(echo "$s / $m" | bc -l)" "$(echo "$h / $m" | bc -l)"
+  printf '     docker-registry CPU per hoist push: %.2fs (user + system, %d cores here)\n' \
+    "$(printf '%s\n' $registry_push_cpu | median)" "$(nproc)"
 done
