@@ -1,11 +1,14 @@
 #include "oci/blob_file.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 
 #include <string>
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "layers/user_namespace.h"
 
 using namespace hoist;
 using namespace hoist::oci;
@@ -82,4 +85,25 @@ TEST(BlobFile, MismatchLeavesNothing) {
   }
   EXPECT_TRUE(fs::is_empty_dir(d.tmp));
   EXPECT_TRUE(fs::is_empty_dir(d.blobs));
+}
+
+// ramfs refuses O_DIRECT (EINVAL from fcntl): a bypass there must still write
+// the whole blob, through the cache. Mounted in a user and mount namespace of
+// the test's own, so it runs as any user.
+TEST(BlobFile, AFilesystemWithoutODirectGetsBufferedWrites) {
+  fs::TempDir t;
+  std::string bytes = pattern((3 << 20) + 777);
+  std::string got = layers::run_in_user_namespace(layers::current_user_id_map(), [&]() -> std::string {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      throw_sys("unshare", "a mount namespace");
+    if (::mount("none", t.path().c_str(), "ramfs", 0, nullptr) != 0) throw_sys("mount ramfs on", t.path());
+    fs::mkdir_p(t.path() + "/blobs");
+    fs::mkdir_p(t.path() + "/tmp");
+    BlobFile f(t.path() + "/blobs", t.path() + "/tmp", BlobFile::Cache::Bypass);
+    if (f.bypasses_cache()) return "ramfs took O_DIRECT";
+    f.write(bytes.data(), bytes.size());
+    Digest d = f.commit(Digest::of(bytes));
+    return fs::read_file(t.path() + "/blobs/" + std::string(d.hex())) == bytes ? "same" : "different";
+  });
+  EXPECT_EQ(got, "same");
 }
