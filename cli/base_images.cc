@@ -48,7 +48,7 @@ oci::Descriptor StoreOrPull::pull(const std::string& ref_text, const oci::Platfo
   return with_context("pulling " + ref.str(), [&] {
     publish::RegistrySource src(*remote.registry, ref);
     narrow_to_platform(src, oci::format_platform(platform), ref.str());
-    publish::StoreSink store_sink(store_);
+    publish::StoreSink store_sink(store_, oci::BlobFile::Cache::Bypass);
     // Unpacked as they arrive: the build's first RUN needs the layers, not just their blobs.
     layers::LayerCache cache(store_.root());
     publish::UnpackingSink sink(store_sink, cache, layer_diff_ids(src));

@@ -31,7 +31,7 @@ void register_pull(CLI::App& app, Globals& g) {
     with_context("pulling " + ref.str(), [&] {
       publish::RegistrySource src(*remote.registry, ref);
       narrow_to_platform(src, platform, ref.str());
-      publish::StoreSink sink(store);
+      publish::StoreSink sink(store, oci::BlobFile::Cache::Bypass);
       std::unique_ptr<publish::ProgressDisplay> progress;
       if (!o->quiet) progress = publish::make_stdout_progress(o->progress, "downloading");
       auto stats = publish::copy(src, sink, {ref.str()}, {.progress = progress.get()});

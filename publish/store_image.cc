@@ -15,16 +15,16 @@ StoreSource::StoreSource(const oci::Store& store, const std::string& ref) : stor
 std::string StoreSource::read_manifest(const oci::Descriptor& d) { return store_.read_blob(d.digest); }
 
 void StoreSource::read_blob(const oci::Descriptor& d, layers::Writer& out) {
-  layers::copy_file(store_.blob_path(d.digest), out);
+  oci::BlobReader in(store_.blob_path(d.digest));
+  layers::copy_stream(in, out);
 }
 
 namespace {
 
 class StoreUpload : public BlobUpload {
  public:
-  // What a pull or a load brings is written around the page cache: see BlobFile::Cache.
-  StoreUpload(oci::Store& store, oci::Digest expected)
-      : w_(store.blob_writer(oci::BlobFile::Cache::Bypass)), expected_(std::move(expected)) {}
+  StoreUpload(oci::Store& store, oci::BlobFile::Cache cache, oci::Digest expected)
+      : w_(store.blob_writer(cache)), expected_(std::move(expected)) {}
   void write(const void* d, size_t n) override { w_->write(d, n); }
   void commit() override { w_->commit(expected_); }
 
@@ -36,7 +36,7 @@ class StoreUpload : public BlobUpload {
 }  // namespace
 
 std::unique_ptr<BlobUpload> StoreSink::write_blob(const oci::Descriptor& d) {
-  return std::make_unique<StoreUpload>(store_, d.digest);
+  return std::make_unique<StoreUpload>(store_, cache_, d.digest);
 }
 
 void StoreSink::write_manifest(const oci::Descriptor& d, const std::string& bytes) {

@@ -16,7 +16,7 @@ class StoreSource : public ImageSource {
   std::string read_manifest(const oci::Descriptor& d) override;
   void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
   std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
-    return std::make_unique<layers::FileReader>(store_.blob_path(d.digest));
+    return std::make_unique<oci::BlobReader>(store_.blob_path(d.digest));
   }
   bool concurrent() const override { return true; }
 
@@ -27,7 +27,10 @@ class StoreSource : public ImageSource {
 
 class StoreSink : public ImageSink {
  public:
-  explicit StoreSink(oci::Store& store) : store_(store) {}
+  // `cache`: how blob bytes go to disk (oci::BlobFile::Cache). A pull bypasses
+  // the page cache; a load keeps it, as a push of what it loaded often follows.
+  explicit StoreSink(oci::Store& store, oci::BlobFile::Cache cache = oci::BlobFile::Cache::Use)
+      : store_(store), cache_(cache) {}
   bool has_blob(const oci::Descriptor& d) override { return store_.has_blob(d.digest); }
   std::unique_ptr<BlobUpload> write_blob(const oci::Descriptor& d) override;
   void write_manifest(const oci::Descriptor& d, const std::string& bytes) override;
@@ -37,6 +40,7 @@ class StoreSink : public ImageSink {
 
  private:
   oci::Store& store_;
+  oci::BlobFile::Cache cache_;
 };
 
 }  // namespace hoist::publish
