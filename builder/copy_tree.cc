@@ -96,7 +96,7 @@ void TreeCopier::copy_children(int src_root, const PathParts& src_real, const Pa
   if (!dst_path.valid()) throw Error(show(dst) + ": not a directory");
   UniqueFd dst_fd(::openat(dst_path.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dst_fd.valid()) throw_sys("open", show(dst));
-  copy_dir_contents(src.get(), src_real, {}, dst_fd.get(), dst, image_dst);
+  copy_dir_contents(src.get(), src_real, {}, dst_fd.get(), dst, image_dst, false);
 }
 
 void TreeCopier::write_file(const PathParts& dst, const std::string& body, int image_dir) {
@@ -117,18 +117,20 @@ void TreeCopier::write_file(const PathParts& dst, const std::string& body, int i
 }
 
 size_t TreeCopier::copy_dir_contents(int src_fd, const PathParts& src_real, const PathParts& rel, int dst_fd,
-                                     const PathParts& dst, int image_fd) {
+                                     const PathParts& dst, int image_fd, bool dst_fresh) {
   size_t kept = 0;
   for (const auto& name : fs::sorted_entries(src_fd, layer_dir_ + show(dst))) {
     struct stat st;
     if (::fstatat(src_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_sys("stat", layers::join_path(child(src_real, name)));
-    kept += copy_one(src_fd, name, st, child(src_real, name), child(rel, name), dst_fd, child(dst, name), image_fd);
+    kept += copy_one(src_fd, name, st, child(src_real, name), child(rel, name), dst_fd, child(dst, name), image_fd,
+                     dst_fresh);
   }
   return kept;
 }
 
 size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct stat& st, const PathParts& src_real,
-                            const PathParts& rel, int dst_dir, const PathParts& dst, int image_dir) {
+                            const PathParts& rel, int dst_dir, const PathParts& dst, int image_dir,
+                            bool dst_fresh) {
   if (S_ISSOCK(st.st_mode)) return 0;  // a tar cannot carry a socket
   const bool is_dir = S_ISDIR(st.st_mode);
   bool excluded = false;
@@ -152,7 +154,8 @@ size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct s
     if (image_dir >= 0 && ::fstatat(image_dir, out.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
         !S_ISDIR(existing.st_mode))
       throw Error("cannot copy to non-directory: " + what);
-    if (::mkdirat(dst_dir, out.c_str(), 0700) != 0 && errno != EEXIST) throw_sys("mkdir", what);
+    bool fresh = ::mkdirat(dst_dir, out.c_str(), 0700) == 0;
+    if (!fresh && errno != EEXIST) throw_sys("mkdir", what);
     UniqueFd d(::openat(dst_dir, out.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!d.valid()) {
       if (errno == ENOTDIR || errno == ELOOP) throw Error("cannot copy to non-directory: " + what);
@@ -162,7 +165,8 @@ size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct s
     if (!src.valid()) throw_sys("open", layers::join_path(src_real));
     UniqueFd image;
     if (image_dir >= 0) image.reset(::openat(image_dir, out.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    size_t kept = copy_dir_contents(src.get(), src_real, rel, d.get(), dst, image.valid() ? image.get() : -1);
+    size_t kept =
+        copy_dir_contents(src.get(), src_real, rel, d.get(), dst, image.valid() ? image.get() : -1, fresh);
     if (excluded && kept == 0) {
       ::unlinkat(dst_dir, out.c_str(), AT_REMOVEDIR);
       return 0;
@@ -174,8 +178,10 @@ size_t TreeCopier::copy_one(int src_dir, const std::string& name, const struct s
   }
 
   check_not_dir(image_dir, out, what);
-  check_not_dir(dst_dir, out, what);
-  if (::unlinkat(dst_dir, out.c_str(), 0) != 0 && errno != ENOENT) throw_sys("remove", what);
+  if (!dst_fresh) {
+    check_not_dir(dst_dir, out, what);
+    if (::unlinkat(dst_dir, out.c_str(), 0) != 0 && errno != ENOENT) throw_sys("remove", what);
+  }
 
   if (st.st_nlink > 1 && S_ISREG(st.st_mode)) {
     auto [it, first] = links_.try_emplace({st.st_dev, st.st_ino}, dst);

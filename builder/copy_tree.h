@@ -64,11 +64,13 @@ class TreeCopier {
 
  private:
   // Returns how many entries were kept (for an excluded directory that stays
-  // only to hold kept entries).
+  // only to hold kept entries). `dst_fresh`: this copy made dst_fd just now,
+  // so nothing in it needs checking or replacing.
   size_t copy_dir_contents(int src_fd, const layers::PathParts& src_real, const layers::PathParts& rel,
-                           int dst_fd, const layers::PathParts& dst, int image_fd);
+                           int dst_fd, const layers::PathParts& dst, int image_fd, bool dst_fresh);
   size_t copy_one(int src_dir, const std::string& name, const struct stat& st, const layers::PathParts& src_real,
-                  const layers::PathParts& rel, int dst_dir, const layers::PathParts& dst, int image_dir);
+                  const layers::PathParts& rel, int dst_dir, const layers::PathParts& dst, int image_dir,
+                  bool dst_fresh = false);
   void apply_owner_mode(int fd, const struct stat& st, const std::string& what) const;
 
   CopyAttrs attrs_;

@@ -231,5 +231,20 @@ TEST_F(CopyFiles, LaterSourcesDoNotFollowLinksEarlierOnesWrote) {
   EXPECT_FALSE(fs::exists(tmp.path() + "/escape"));
 }
 
+// Each source's files land in directories an earlier source may have made:
+// those are checked and replaced as in the image, not taken as fresh.
+TEST_F(CopyFiles, LaterSourcesMergeIntoDirectoriesEarlierOnesMade) {
+  file(ctx, "one/s/f", "first");
+  file(ctx, "one/s/g", "g");
+  file(ctx, "two/s/f", "second");
+  run(request({"one", "two"}, "/t/"));
+  Tree t = result();
+  EXPECT_EQ(t["/t/s/f"], file_line(0644, "second"));
+  EXPECT_EQ(t["/t/s/g"], file_line(0644, "g"));
+  file(ctx, "three/s/g/deep", "d");
+  file(ctx, "four/s/g", "over a directory");
+  EXPECT_EQ(error_of(request({"three", "four"}, "/u/")), "cannot overwrite directory /u/s/g with a non-directory");
+}
+
 }  // namespace
 }  // namespace hoist::test
