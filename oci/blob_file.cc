@@ -1,8 +1,6 @@
 #include "oci/blob_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,27 +17,6 @@ namespace {
 // A multiple of every logical block size, so each full buffer is a valid
 // O_DIRECT write at an aligned offset.
 constexpr size_t kBufferSize = 1 << 20;
-constexpr size_t kAlignment = 4096;
-
-std::unique_ptr<char, AlignedFree> aligned_buffer(const std::string& path) {
-  std::unique_ptr<char, AlignedFree> buffer(static_cast<char*>(std::aligned_alloc(kAlignment, kBufferSize)));
-  if (!buffer) throw Error("out of memory for " + path);
-  return buffer;
-}
-
-// Whether the file's first page is in the page cache. mincore() of a mapping
-// only looks; a read, even with RWF_NOWAIT, starts readahead. An empty file
-// counts as cached: there is nothing to read around it.
-bool first_page_cached(int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size == 0) return true;
-  void* page = ::mmap(nullptr, 1, PROT_READ, MAP_SHARED, fd, 0);
-  if (page == MAP_FAILED) return true;
-  unsigned char resident = 0;
-  bool cached = ::mincore(page, 1, &resident) != 0 || (resident & 1);
-  ::munmap(page, 1);
-  return cached;
-}
 
 }  // namespace
 
@@ -67,7 +44,7 @@ void BlobFile::write(const void* data, size_t size) {
   sha_.update(data, size);
   auto* p = static_cast<const char*>(data);
   while (size > 0) {
-    if (!buffer_) buffer_ = aligned_buffer(path_);
+    if (!buffer_) buffer_ = make_aligned_buffer(kBufferSize, path_);
     size_t n = std::min(size, kBufferSize - buffered_);
     std::memcpy(buffer_.get() + buffered_, p, n);
     buffered_ += n;
@@ -102,7 +79,7 @@ Digest BlobFile::commit(const Digest& expected) {
   if (!expected.empty() && got != expected)
     throw Error("digest mismatch: expected " + expected.str() + ", got " + got.str());
   // The tail is shorter than a block: it goes through the cache, and the fsync takes it down.
-  if (direct_ && buffered_ % kAlignment != 0 && !set_direct(false)) throw_sys("fcntl", path_);
+  if (direct_ && buffered_ % kDirectIoAlignment != 0 && !set_direct(false)) throw_sys("fcntl", path_);
   flush();
   if (::fsync(fd_.get()) != 0) throw_sys("fsync", path_);
   fd_.reset();
@@ -111,38 +88,6 @@ Digest BlobFile::commit(const Digest& expected) {
   committed_ = true;
   fs::fsync_dir(blobs_dir_);
   return got;
-}
-
-BlobReader::BlobReader(std::string path) : path_(std::move(path)), fd_(::open(path_.c_str(), O_RDONLY | O_CLOEXEC)) {
-  if (!fd_.valid()) throw_sys("open", path_);
-  flags_ = ::fcntl(fd_.get(), F_GETFL);
-  if (flags_ < 0) throw_sys("fcntl", path_);
-  if (!first_page_cached(fd_.get()) && ::fcntl(fd_.get(), F_SETFL, flags_ | O_DIRECT) == 0) {
-    direct_ = true;
-    buffer_ = aligned_buffer(path_);
-  }
-}
-
-size_t BlobReader::read(void* data, size_t size) {
-  if (!direct_) return layers::FdReader(fd_.get(), path_).read(data, size);
-  if (begin_ == end_) {
-    ssize_t n;
-    do n = ::read(fd_.get(), buffer_.get(), kBufferSize);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EINVAL) {
-      // A filesystem may take the flag and refuse the read: the rest through the cache.
-      if (::fcntl(fd_.get(), F_SETFL, flags_) != 0) throw_sys("fcntl", path_);
-      direct_ = false;
-      return read(data, size);
-    }
-    if (n < 0) throw_sys("read", path_);
-    begin_ = 0;
-    end_ = static_cast<size_t>(n);
-  }
-  size_t n = std::min(size, end_ - begin_);
-  std::memcpy(data, buffer_.get() + begin_, n);
-  begin_ += n;
-  return n;
 }
 
 }  // namespace hoist::oci

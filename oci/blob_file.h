@@ -3,20 +3,13 @@
 // hashed as it goes, and published under its digest only by commit() — after
 // the digest is checked and the bytes are fsynced. Dropped uncommitted, it
 // leaves nothing behind. Shared by the store and the OCI layout writer.
-#include <cstdlib>
-#include <memory>
 #include <string>
 
+#include "common/aligned_buffer.h"
 #include "common/fd.h"
-#include "layers/stream.h"
 #include "oci/digest.h"
 
 namespace hoist::oci {
-
-// Frees what std::aligned_alloc gave: the buffers of O_DIRECT reads and writes.
-struct AlignedFree {
-  void operator()(char* p) const { std::free(p); }
-};
 
 class BlobFile {
  public:
@@ -54,31 +47,10 @@ class BlobFile {
   std::string path_;
   UniqueFd fd_;
   Sha256 sha_;
-  std::unique_ptr<char, AlignedFree> buffer_;  // aligned for O_DIRECT; made on the first write
+  AlignedBuffer buffer_;  // made on the first write
   size_t buffered_ = 0;
   bool direct_ = false;
   bool committed_ = false;
-};
-
-// A stored blob, read. When its first page is not in the page cache (a blob
-// pulled around it, or long evicted) it is read around the cache too, in
-// 1 MiB direct reads: filling fresh pages cost the push of a 500 MB image it
-// had just pulled 0.35 s more system time. A cached blob is read through the cache.
-class BlobReader : public layers::Reader {
- public:
-  explicit BlobReader(std::string path);
-  size_t read(void* data, size_t size) override;
-
-  // Whether the reads go around the page cache.
-  bool bypasses_cache() const { return direct_; }
-
- private:
-  std::string path_;
-  UniqueFd fd_;
-  int flags_ = 0;
-  bool direct_ = false;
-  std::unique_ptr<char, AlignedFree> buffer_;  // direct reads only
-  size_t begin_ = 0, end_ = 0;                 // what buffer_ holds and the caller has not taken
 };
 
 }  // namespace hoist::oci

@@ -15,7 +15,7 @@ StoreSource::StoreSource(const oci::Store& store, const std::string& ref) : stor
 std::string StoreSource::read_manifest(const oci::Descriptor& d) { return store_.read_blob(d.digest); }
 
 void StoreSource::read_blob(const oci::Descriptor& d, layers::Writer& out) {
-  oci::BlobReader in(store_.blob_path(d.digest));
+  layers::BlobReader in(store_.blob_path(d.digest));
   layers::copy_stream(in, out);
 }
 

@@ -2,6 +2,7 @@
 // The local store as an image source (by reference) and as a sink.
 #include <string>
 
+#include "layers/blob_reader.h"
 #include "oci/store.h"
 #include "publish/image_io.h"
 
@@ -16,7 +17,7 @@ class StoreSource : public ImageSource {
   std::string read_manifest(const oci::Descriptor& d) override;
   void read_blob(const oci::Descriptor& d, layers::Writer& out) override;
   std::unique_ptr<layers::Reader> open_blob(const oci::Descriptor& d) override {
-    return std::make_unique<oci::BlobReader>(store_.blob_path(d.digest));
+    return std::make_unique<layers::BlobReader>(store_.blob_path(d.digest));
   }
   bool concurrent() const override { return true; }
 
