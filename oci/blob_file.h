@@ -35,7 +35,7 @@ class BlobFile {
   // Throws hoist::Error on a mismatch, naming both digests.
   Digest commit(const Digest& expected = {});
 
-  // Whether the bytes written so far went around the page cache.
+  // Whether writes go around the page cache now (a refused direct write turns it off).
   bool bypasses_cache() const { return direct_; }
 
  private:
